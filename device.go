@@ -1,0 +1,116 @@
+package groundtruth
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"math"
+	"time"
+)
+
+// DeviceKind is what a device measures.
+type DeviceKind string
+
+// Device kinds of SPEC §3.
+const (
+	DeviceLoadCell      DeviceKind = "load_cell"
+	DeviceVolumeScanner DeviceKind = "volume_scanner"
+	DeviceRFIDReader    DeviceKind = "rfid_reader"
+	DeviceCameraCounter DeviceKind = "camera_counter"
+	DeviceGPSTracker    DeviceKind = "gps_tracker"
+	DeviceTag           DeviceKind = "tag" // ear tag or collar
+	DeviceDoorSwitch    DeviceKind = "door_switch"
+	DeviceEnvironment   DeviceKind = "environment"
+)
+
+// Calibration converts a device's raw readings: value = (raw - Tare) x Scale, in Unit.
+type Calibration struct {
+	Tare  float64 `json:"tare"`
+	Scale float64 `json:"scale"`
+	Unit  string  `json:"unit,omitempty"` // SenML unit of the calibrated value, e.g. "kg"
+}
+
+// Device is a sensor bound to a collateral or a site. Its token is stored only as a hash;
+// its Ed25519 public key (raw 32 bytes, base64url) verifies signed payloads.
+type Device struct {
+	ID           string      `json:"id"`
+	Kind         DeviceKind  `json:"kind"`
+	CollateralID string      `json:"collateral_id,omitempty"`
+	SiteID       string      `json:"site_id,omitempty"`
+	ZoneID       string      `json:"zone_id,omitempty"`
+	Interval     Duration    `json:"interval"` // expected reporting interval
+	Calibration  Calibration `json:"calibration"`
+	TokenHash    string      `json:"-"`
+	HasToken     bool        `json:"has_token"`
+	PublicKey    string      `json:"public_key,omitempty"`
+	Disabled     bool        `json:"disabled"`
+	Meta
+}
+
+// Validate checks the device's fields; it must be bound to a collateral or a site.
+func (d *Device) Validate() error {
+	if err := ValidateID("id", d.ID); err != nil {
+		return err
+	}
+	switch d.Kind {
+	case DeviceLoadCell, DeviceVolumeScanner, DeviceRFIDReader, DeviceCameraCounter,
+		DeviceGPSTracker, DeviceTag, DeviceDoorSwitch, DeviceEnvironment:
+	default:
+		return FieldErrorf("kind", "unknown device kind %q", string(d.Kind))
+	}
+	if d.CollateralID == "" && d.SiteID == "" {
+		return FieldErrorf("collateral_id", "a device must be bound to a collateral or a site")
+	}
+	if d.CollateralID != "" {
+		if err := ValidateID("collateral_id", d.CollateralID); err != nil {
+			return err
+		}
+	}
+	if d.SiteID != "" {
+		if err := ValidateID("site_id", d.SiteID); err != nil {
+			return err
+		}
+	}
+	if d.ZoneID != "" {
+		if d.SiteID == "" {
+			return FieldErrorf("zone_id", "needs site_id")
+		}
+		if err := ValidateID("zone_id", d.ZoneID); err != nil {
+			return err
+		}
+	}
+	if d.Interval.Std() < time.Second || d.Interval.Std() > 31*24*time.Hour {
+		return FieldErrorf("interval", "must be between 1s and 744h")
+	}
+	c := d.Calibration
+	if math.IsNaN(c.Tare) || math.IsInf(c.Tare, 0) {
+		return FieldErrorf("calibration.tare", "must be a finite number")
+	}
+	if !finitePositive(c.Scale) {
+		return FieldErrorf("calibration.scale", "must be a positive number")
+	}
+	if d.PublicKey != "" {
+		if _, err := ParsePublicKey(d.PublicKey); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Normalize fills defaults: a scale of 1 when none is given.
+func (d *Device) Normalize() {
+	if d.Calibration.Scale == 0 {
+		d.Calibration.Scale = 1
+	}
+}
+
+// ParsePublicKey decodes a base64url (or standard base64) raw Ed25519 public key.
+func ParsePublicKey(s string) (ed25519.PublicKey, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		b, err = base64.StdEncoding.DecodeString(s)
+	}
+	if err != nil || len(b) != ed25519.PublicKeySize {
+		return nil, FieldErrorf("public_key", "must be a raw 32-byte Ed25519 public key in base64url")
+	}
+	return ed25519.PublicKey(b), nil
+}

@@ -1,0 +1,127 @@
+package groundtruth
+
+import (
+	"fmt"
+	"math"
+)
+
+// MaxPolygonVertices bounds the size of one polygon, holes included.
+const MaxPolygonVertices = 10000
+
+// Polygon is a GeoJSON Polygon (RFC 7946) in WGS84: the first ring is the exterior, the
+// others are holes; positions are [longitude, latitude].
+type Polygon struct {
+	Type        string         `json:"type"`
+	Coordinates [][][2]float64 `json:"coordinates"`
+}
+
+// Validate checks the polygon against RFC 7946: type "Polygon", rings closed with at
+// least four positions, coordinates in range, a non-zero area, and no ring crossing itself.
+// Errors name the ring and position (field "coordinates[0][3]").
+func (p *Polygon) Validate() error {
+	if p.Type != "Polygon" {
+		return FieldErrorf("type", "must be \"Polygon\", got %q", p.Type)
+	}
+	if len(p.Coordinates) == 0 {
+		return FieldErrorf("coordinates", "needs an exterior ring")
+	}
+	n := 0
+	for r, ring := range p.Coordinates {
+		field := fmt.Sprintf("coordinates[%d]", r)
+		n += len(ring)
+		if n > MaxPolygonVertices {
+			return FieldErrorf("coordinates", "has more than %d positions", MaxPolygonVertices)
+		}
+		if len(ring) < 4 {
+			return FieldErrorf(field, "a linear ring needs at least 4 positions, got %d", len(ring))
+		}
+		for i, pt := range ring {
+			lon, lat := pt[0], pt[1]
+			if math.IsNaN(lon) || math.IsNaN(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
+				return FieldErrorf(fmt.Sprintf("%s[%d]", field, i),
+					"position [%g, %g] is not a WGS84 [longitude, latitude]", lon, lat)
+			}
+		}
+		if ring[0] != ring[len(ring)-1] {
+			return FieldErrorf(field, "ring is not closed: first and last positions differ")
+		}
+		if math.Abs(ringArea(ring)) < 1e-14 {
+			return FieldErrorf(field, "ring has no area")
+		}
+		if i, j, ok := selfIntersection(ring); ok {
+			return FieldErrorf(field, "ring crosses itself between edges %d and %d", i, j)
+		}
+	}
+	return nil
+}
+
+// Contains reports whether the point lies inside the exterior ring and outside every hole
+// (even-odd rule; points on an edge may fall either way).
+func (p *Polygon) Contains(lon, lat float64) bool {
+	if len(p.Coordinates) == 0 || !ringContains(p.Coordinates[0], lon, lat) {
+		return false
+	}
+	for _, hole := range p.Coordinates[1:] {
+		if ringContains(hole, lon, lat) {
+			return false
+		}
+	}
+	return true
+}
+
+func ringContains(ring [][2]float64, x, y float64) bool {
+	in := false
+	for i, j := 0, len(ring)-1; i < len(ring); j, i = i, i+1 {
+		xi, yi, xj, yj := ring[i][0], ring[i][1], ring[j][0], ring[j][1]
+		if (yi > y) != (yj > y) && x < (xj-xi)*(y-yi)/(yj-yi)+xi {
+			in = !in
+		}
+	}
+	return in
+}
+
+// ringArea returns the signed planar area of a closed ring in squared degrees.
+func ringArea(ring [][2]float64) float64 {
+	var a float64
+	for i := 0; i+1 < len(ring); i++ {
+		a += ring[i][0]*ring[i+1][1] - ring[i+1][0]*ring[i][1]
+	}
+	return a / 2
+}
+
+// selfIntersection finds two non-adjacent edges of a closed ring that touch or cross.
+func selfIntersection(ring [][2]float64) (int, int, bool) {
+	m := len(ring) - 1 // number of edges
+	for i := 0; i < m; i++ {
+		for j := i + 2; j < m; j++ {
+			if i == 0 && j == m-1 {
+				continue // first and last edges share the closing vertex
+			}
+			if segmentsIntersect(ring[i], ring[i+1], ring[j], ring[j+1]) {
+				return i, j, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+func segmentsIntersect(p1, p2, p3, p4 [2]float64) bool {
+	d1 := orient(p3, p4, p1)
+	d2 := orient(p3, p4, p2)
+	d3 := orient(p1, p2, p3)
+	d4 := orient(p1, p2, p4)
+	if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) {
+		return true
+	}
+	return d1 == 0 && onSegment(p3, p4, p1) || d2 == 0 && onSegment(p3, p4, p2) ||
+		d3 == 0 && onSegment(p1, p2, p3) || d4 == 0 && onSegment(p1, p2, p4)
+}
+
+func orient(a, b, c [2]float64) float64 {
+	return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
+}
+
+func onSegment(a, b, p [2]float64) bool {
+	return math.Min(a[0], b[0]) <= p[0] && p[0] <= math.Max(a[0], b[0]) &&
+		math.Min(a[1], b[1]) <= p[1] && p[1] <= math.Max(a[1], b[1])
+}

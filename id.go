@@ -1,0 +1,64 @@
+package groundtruth
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+)
+
+// MaxIDLen is the longest identifier accepted for any record.
+const MaxIDLen = 64
+
+// ValidateID returns an EINVALID error naming field when id is empty, longer than
+// MaxIDLen, or holds characters other than ASCII letters, digits, '.', '_', ':' and '-'.
+func ValidateID(field, id string) error {
+	if id == "" {
+		return FieldErrorf(field, "is required")
+	}
+	if len(id) > MaxIDLen {
+		return FieldErrorf(field, "is longer than %d characters", MaxIDLen)
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '.' || c == '_' || c == '-' || c == ':') {
+			return FieldErrorf(field, "has character %q; use letters, digits, '.', '_', ':' or '-'", c)
+		}
+	}
+	return nil
+}
+
+// NewID returns a random identifier with the given prefix, e.g. "loan_3f9c0a7be1d24c55".
+// It is used where a client does not supply its own identifier.
+func NewID(prefix string) string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return prefix + "_" + hex.EncodeToString(b[:])
+}
+
+// Meta is carried by every stored record: who owns it and when and by which journal
+// sequence it last changed.
+type Meta struct {
+	TenantID  string    `json:"tenant_id"`
+	Version   uint64    `json:"version"` // journal sequence of the last change
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// stamp sets the meta of a record being created or updated by the event at seq.
+func (m *Meta) stamp(tenant string, seq uint64, at time.Time, created bool) {
+	m.TenantID = tenant
+	m.Version = seq
+	m.UpdatedAt = at
+	if created {
+		m.CreatedAt = at
+	}
+}
+
+// Stamp records that the event with sequence seq at event time at changed the record;
+// created says whether it is the first version.
+func (m *Meta) Stamp(tenant string, seq uint64, at time.Time, created bool) {
+	m.stamp(tenant, seq, at, created)
+}

@@ -1,0 +1,39 @@
+package groundtruth
+
+import (
+	"strings"
+	"time"
+)
+
+// PriceTick is one observation of a commodity's price per unit.
+type PriceTick struct {
+	Commodity string    `json:"commodity"`
+	At        time.Time `json:"at"`
+	Price     Money     `json:"price"` // per Unit, in minor units
+	Unit      string    `json:"unit"`  // e.g. "t", "bbl", "kg", "head"
+	Source    string    `json:"source,omitempty"`
+	Seq       uint64    `json:"seq,omitempty"` // journal sequence that recorded it
+}
+
+// Validate checks the tick's fields. A price must be positive.
+func (p *PriceTick) Validate() error {
+	if err := validateKey("commodity", p.Commodity); err != nil {
+		return err
+	}
+	if p.At.IsZero() {
+		return FieldErrorf("at", "is required")
+	}
+	if err := p.Price.Validate(); err != nil {
+		return prefixField("price", err)
+	}
+	if p.Price.Amount <= 0 {
+		return FieldErrorf("price.amount", "must be positive")
+	}
+	if p.Unit == "" || len(p.Unit) > 16 || strings.ContainsAny(p.Unit, " \t\n") {
+		return FieldErrorf("unit", "is required: a short unit such as t, kg, bbl, head")
+	}
+	if len(p.Source) > 200 {
+		return FieldErrorf("source", "is longer than 200 characters")
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package groundtruth
+
+import (
+	"strings"
+	"time"
+)
+
+// ReleaseDirection says whether goods leave the pledge or join it.
+type ReleaseDirection string
+
+// Release directions.
+const (
+	ReleaseOut ReleaseDirection = "out" // authorised release, e.g. after a repayment
+	ReleaseIn  ReleaseDirection = "in"  // top-up of pledged goods
+)
+
+// Release is an authorised movement of pledged goods, which changes the book quantity.
+type Release struct {
+	ID           string           `json:"id"`
+	CollateralID string           `json:"collateral_id"`
+	Direction    ReleaseDirection `json:"direction"`
+	Quantity     float64          `json:"quantity"`
+	Unit         string           `json:"unit"`
+	At           time.Time        `json:"at"` // when the movement is authorised to happen
+	Reference    string           `json:"reference,omitempty"`
+	Meta
+}
+
+// Validate checks the release's fields.
+func (r *Release) Validate() error {
+	if err := ValidateID("id", r.ID); err != nil {
+		return err
+	}
+	if err := ValidateID("collateral_id", r.CollateralID); err != nil {
+		return err
+	}
+	if r.Direction != ReleaseOut && r.Direction != ReleaseIn {
+		return FieldErrorf("direction", "must be \"out\" or \"in\"")
+	}
+	if !finitePositive(r.Quantity) {
+		return FieldErrorf("quantity", "must be a positive number")
+	}
+	if !quantityUnits[r.Unit] {
+		return FieldErrorf("unit", "must be one of kg, t, m3, l, bbl, count; got %q", r.Unit)
+	}
+	if r.At.IsZero() {
+		return FieldErrorf("at", "is required")
+	}
+	if len(strings.TrimSpace(r.Reference)) > 200 {
+		return FieldErrorf("reference", "is longer than 200 characters")
+	}
+	return nil
+}

@@ -1,0 +1,103 @@
+package groundtruth
+
+import (
+	"context"
+	"time"
+)
+
+// Journal is the durable, ordered log of events: the system of record for inputs.
+// Implementations are safe for concurrent use.
+type Journal interface {
+	// Append durably appends events in order and returns their sequence numbers, which
+	// strictly increase. When it returns nil the events survive a crash of the process.
+	// Appending an event whose ID was appended recently returns the earlier sequence.
+	// It returns EUNAVAILABLE when the journal cannot be reached and ETOOLARGE for an
+	// event above the journal's size limit.
+	Append(ctx context.Context, events []Event) ([]uint64, error)
+	// Consume calls fn with batches of events in sequence order, starting at sequence
+	// from (inclusive; 1 is the first event), and waits for new events at the end. It
+	// returns when ctx is done (with ctx.Err()) or when fn returns an error (that error).
+	// Consume never skips or repeats an event within one call.
+	Consume(ctx context.Context, from uint64, fn func([]Event) error) error
+	// LastSeq returns the sequence of the last appended event, 0 when empty.
+	LastSeq(ctx context.Context) (uint64, error)
+	// Close releases the journal; an embedded server is shut down.
+	Close() error
+}
+
+// ListOptions selects one page of a list ordered by id. After is the cursor: the last id
+// of the previous page ("" for the first page). Limit is at most MaxPageSize; 0 means
+// DefaultPageSize.
+type ListOptions struct {
+	After string
+	Limit int
+}
+
+// Page sizes for ListOptions.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 1000
+)
+
+// PageLimit returns the effective limit of o.
+func (o ListOptions) PageLimit() int {
+	switch {
+	case o.Limit <= 0:
+		return DefaultPageSize
+	case o.Limit > MaxPageSize:
+		return MaxPageSize
+	}
+	return o.Limit
+}
+
+// PriceQuery selects a commodity's price ticks with From <= At < To (zero = unbounded),
+// ordered by time, paged by a cursor that the store defines.
+type PriceQuery struct {
+	Commodity string
+	From, To  time.Time
+	After     string
+	Limit     int
+}
+
+// Store is the SQL projection of the engine's state. Every read takes the tenant and
+// never returns another tenant's records; a missing record is an ENOTFOUND *Error.
+// Implementations are safe for concurrent use.
+type Store interface {
+	// ApplyChanges writes every record of c and sets the projected sequence to c.Seq, in
+	// one transaction. Records are replaced whole (upsert by tenant and id).
+	ApplyChanges(ctx context.Context, c *Changes) error
+	// ProjectedSeq returns the sequence of the last applied Changes, 0 when none.
+	ProjectedSeq(ctx context.Context) (uint64, error)
+	// SaveSnapshot stores an engine snapshot taken after applying event seq.
+	SaveSnapshot(ctx context.Context, seq uint64, data []byte) error
+	// LatestSnapshot returns the newest snapshot; seq 0 and nil data when there is none.
+	LatestSnapshot(ctx context.Context) (seq uint64, data []byte, err error)
+
+	Tenant(ctx context.Context, id string) (*Tenant, error)
+	Tenants(ctx context.Context, o ListOptions) ([]Tenant, error)
+	// APIKeyByHash finds a key by the hash of its secret, across tenants (for sign-in).
+	APIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
+	APIKeys(ctx context.Context, tenant string, o ListOptions) ([]APIKey, error)
+	// DeviceByTokenHash finds a device by the hash of its token, across tenants.
+	DeviceByTokenHash(ctx context.Context, hash string) (*Device, error)
+
+	Party(ctx context.Context, tenant, id string) (*Party, error)
+	Parties(ctx context.Context, tenant string, o ListOptions) ([]Party, error)
+	Site(ctx context.Context, tenant, id string) (*Site, error)
+	Sites(ctx context.Context, tenant string, o ListOptions) ([]Site, error)
+	Loan(ctx context.Context, tenant, id string) (*Loan, error)
+	Loans(ctx context.Context, tenant string, o ListOptions) ([]Loan, error)
+	Collateral(ctx context.Context, tenant, id string) (*Collateral, error)
+	Collaterals(ctx context.Context, tenant string, o ListOptions) ([]Collateral, error)
+	Device(ctx context.Context, tenant, id string) (*Device, error)
+	Devices(ctx context.Context, tenant string, o ListOptions) ([]Device, error)
+	Release(ctx context.Context, tenant, id string) (*Release, error)
+	Releases(ctx context.Context, tenant string, o ListOptions) ([]Release, error)
+	// Prices returns ticks of one commodity; the cursor is the At of the last tick
+	// returned, in RFC 3339 with nanoseconds.
+	Prices(ctx context.Context, tenant string, q PriceQuery) ([]PriceTick, error)
+	// Commodities lists the commodities with at least one tick, sorted.
+	Commodities(ctx context.Context, tenant string) ([]string, error)
+
+	Close() error
+}
