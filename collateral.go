@@ -22,7 +22,7 @@ const (
 // Collateral is one pledge: an asset linked to one or more loans with an allocation share.
 // Exactly the detail matching Kind is set.
 type Collateral struct {
-	ID          string         `json:"id"`
+	ID          string         `json:"id" required:"false" doc:"Identifier chosen by the client, or generated when empty."`
 	Kind        CollateralKind `json:"kind"`
 	Description string         `json:"description,omitempty"`
 	Allocations []Allocation   `json:"allocations"`
@@ -337,7 +337,7 @@ type Receivable struct {
 	Vessel        string    `json:"vessel,omitempty"`
 	// BuyerConfirmed is set once the buyer confirms the invoice; until then SPEC §6.3
 	// values it with a 100% haircut.
-	BuyerConfirmed bool `json:"buyer_confirmed"`
+	BuyerConfirmed bool `json:"buyer_confirmed" required:"false"`
 }
 
 // Validate checks the parties, number, dates and amount.

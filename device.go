@@ -24,25 +24,25 @@ const (
 
 // Calibration converts a device's raw readings: value = (raw - Tare) x Scale, in Unit.
 type Calibration struct {
-	Tare  float64 `json:"tare"`
-	Scale float64 `json:"scale"`
+	Tare  float64 `json:"tare" required:"false"`
+	Scale float64 `json:"scale" required:"false" doc:"Defaults to 1."`
 	Unit  string  `json:"unit,omitempty"` // SenML unit of the calibrated value, e.g. "kg"
 }
 
 // Device is a sensor bound to a collateral or a site. Its token is stored only as a hash;
 // its Ed25519 public key (raw 32 bytes, base64url) verifies signed payloads.
 type Device struct {
-	ID           string      `json:"id"`
+	ID           string      `json:"id" required:"false" doc:"Identifier chosen by the client, or generated when empty."`
 	Kind         DeviceKind  `json:"kind"`
 	CollateralID string      `json:"collateral_id,omitempty"`
 	SiteID       string      `json:"site_id,omitempty"`
 	ZoneID       string      `json:"zone_id,omitempty"`
 	Interval     Duration    `json:"interval"` // expected reporting interval
-	Calibration  Calibration `json:"calibration"`
+	Calibration  Calibration `json:"calibration" required:"false"`
 	TokenHash    string      `json:"-"`
-	HasToken     bool        `json:"has_token"`
+	HasToken     bool        `json:"has_token" readOnly:"true"`
 	PublicKey    string      `json:"public_key,omitempty"`
-	Disabled     bool        `json:"disabled"`
+	Disabled     bool        `json:"disabled" required:"false"`
 	Meta
 }
 

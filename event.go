@@ -51,8 +51,15 @@ func NewEvent(typ EventType, tenant string, at time.Time, actor string, v any) (
 
 // TenantCreate is the data of EventTenantCreate: the tenant and its first admin key.
 type TenantCreate struct {
-	Tenant Tenant `json:"tenant"`
-	Key    APIKey `json:"key"`
+	Tenant Tenant       `json:"tenant"`
+	Key    APIKeyCreate `json:"key"`
+}
+
+// APIKeyCreate is the data of EventAPIKeyCreate. The hash of the secret travels beside
+// the key because the key's JSON form leaves it out; the secret itself never is in an event.
+type APIKeyCreate struct {
+	Key  APIKey `json:"key"`
+	Hash string `json:"hash"`
 }
 
 // IDRef names one record.

@@ -66,18 +66,18 @@ func (t *Terms) Validate() error {
 
 // Loan is a facility or drawdown secured by collateral.
 type Loan struct {
-	ID               string     `json:"id"`
+	ID               string     `json:"id" required:"false" doc:"Identifier chosen by the client, or generated when empty."`
 	BorrowerID       string     `json:"borrower_id"`
 	CoreEnterpriseID string     `json:"core_enterprise_id,omitempty"`
 	Product          Product    `json:"product"`
 	Principal        Money      `json:"principal"`
-	Outstanding      Money      `json:"outstanding"`
-	InterestRate     float64    `json:"interest_rate"` // annual, as a ratio (0.085 = 8.5%)
+	Outstanding      Money      `json:"outstanding" required:"false" doc:"Defaults to the principal."`
+	InterestRate     float64    `json:"interest_rate" required:"false"` // annual, as a ratio (0.085 = 8.5%)
 	StartDate        time.Time  `json:"start_date"`
 	MaturityDate     time.Time  `json:"maturity_date"`
-	Status           LoanStatus `json:"status"`
-	DaysPastDue      int        `json:"days_past_due"`
-	Terms            Terms      `json:"terms"`
+	Status           LoanStatus `json:"status" required:"false" enum:"active,overdue,frozen,closed" doc:"Defaults to active."`
+	DaysPastDue      int        `json:"days_past_due" required:"false"`
+	Terms            Terms      `json:"terms" required:"false" doc:"LTV bands; defaults to 0.70 / 0.80 / 0.90 and a 72h cure period."`
 	Meta
 }
 

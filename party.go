@@ -15,7 +15,7 @@ const (
 
 // Party is a legal person: borrower, core enterprise, custodian or debtor.
 type Party struct {
-	ID             string      `json:"id"`
+	ID             string      `json:"id" required:"false" doc:"Identifier chosen by the client, or generated when empty."`
 	Name           string      `json:"name"`
 	Roles          []PartyRole `json:"roles"`
 	RegistrationID string      `json:"registration_id,omitempty"` // company register number

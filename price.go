@@ -7,12 +7,13 @@ import (
 
 // PriceTick is one observation of a commodity's price per unit.
 type PriceTick struct {
+	TenantID  string    `json:"tenant_id,omitempty" readOnly:"true"` // the owning tenant, set by the engine
 	Commodity string    `json:"commodity"`
 	At        time.Time `json:"at"`
 	Price     Money     `json:"price"` // per Unit, in minor units
 	Unit      string    `json:"unit"`  // e.g. "t", "bbl", "kg", "head"
 	Source    string    `json:"source,omitempty"`
-	Seq       uint64    `json:"seq,omitempty"` // journal sequence that recorded it
+	Seq       uint64    `json:"seq,omitempty" readOnly:"true"` // journal sequence that recorded it
 }
 
 // Validate checks the tick's fields. A price must be positive.

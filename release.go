@@ -16,7 +16,7 @@ const (
 
 // Release is an authorised movement of pledged goods, which changes the book quantity.
 type Release struct {
-	ID           string           `json:"id"`
+	ID           string           `json:"id" required:"false" doc:"Identifier chosen by the client, or generated when empty."`
 	CollateralID string           `json:"collateral_id"`
 	Direction    ReleaseDirection `json:"direction"`
 	Quantity     float64          `json:"quantity"`

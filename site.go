@@ -19,7 +19,7 @@ const (
 
 // Site is a place where collateral is kept, with its boundary and named zones.
 type Site struct {
-	ID          string   `json:"id"`
+	ID          string   `json:"id" required:"false" doc:"Identifier chosen by the client, or generated when empty."`
 	Name        string   `json:"name"`
 	Kind        SiteKind `json:"kind"`
 	CustodianID string   `json:"custodian_id,omitempty"` // the party operating the site

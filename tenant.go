@@ -63,9 +63,9 @@ type APIKey struct {
 	ID      string `json:"id"`
 	Name    string `json:"name"`
 	Role    Role   `json:"role"`
-	Prefix  string `json:"prefix"`
+	Prefix  string `json:"prefix" readOnly:"true"`
 	Hash    string `json:"-"`
-	Revoked bool   `json:"revoked"`
+	Revoked bool   `json:"revoked" readOnly:"true"`
 	Meta
 }
 

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is the configuration shared by every command. Each field is set, in increasing
+// precedence, by the defaults, the JSON config file, the environment (GT_...) and the
+// command-line flags. It is validated once, by loadConfig.
+type Config struct {
+	Data     string `json:"data"`      // GT_DATA, --data
+	HTTP     string `json:"http"`      // GT_HTTP, serve --http
+	Store    string `json:"store"`     // GT_STORE, --store
+	Journal  string `json:"journal"`   // GT_JOURNAL, --journal
+	LogLevel string `json:"log_level"` // GT_LOG_LEVEL, --log-level
+	// SnapshotEvery is the number of events between engine snapshots.
+	SnapshotEvery uint64 `json:"snapshot_every"` // GT_SNAPSHOT_EVERY
+}
+
+func defaultConfig() Config {
+	return Config{Data: "./groundtruth-data", HTTP: ":8080", Journal: "embedded", LogLevel: "info", SnapshotEvery: 10000}
+}
+
+// configKeys maps each setting to its environment variable and flag name.
+var configKeys = []struct {
+	env, flag string
+	field     func(*Config) *string
+}{
+	{"GT_DATA", "data", func(c *Config) *string { return &c.Data }},
+	{"GT_HTTP", "http", func(c *Config) *string { return &c.HTTP }},
+	{"GT_STORE", "store", func(c *Config) *string { return &c.Store }},
+	{"GT_JOURNAL", "journal", func(c *Config) *string { return &c.Journal }},
+	{"GT_LOG_LEVEL", "log-level", func(c *Config) *string { return &c.LogLevel }},
+}
+
+// loadConfig builds the configuration from the defaults, the file (flag --config, else
+// GT_CONFIG), the environment and the flags, and validates it.
+func loadConfig(file string, getenv func(string) string, flags map[string]string) (Config, error) {
+	c := defaultConfig()
+	if file == "" {
+		file = getenv("GT_CONFIG")
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return c, fmt.Errorf("read config: %w", err)
+		}
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&c); err != nil {
+			return c, fmt.Errorf("config file %s: %w", file, err)
+		}
+	}
+	for _, k := range configKeys {
+		if v := getenv(k.env); v != "" {
+			*k.field(&c) = v
+		}
+	}
+	if v := getenv("GT_SNAPSHOT_EVERY"); v != "" {
+		if _, err := fmt.Sscan(v, &c.SnapshotEvery); err != nil {
+			return c, fmt.Errorf("GT_SNAPSHOT_EVERY=%q: not a number", v)
+		}
+	}
+	for _, k := range configKeys {
+		if v, ok := flags[k.flag]; ok {
+			*k.field(&c) = v
+		}
+	}
+	return c, c.validate()
+}
+
+func (c *Config) validate() error {
+	if strings.TrimSpace(c.Data) == "" {
+		return fmt.Errorf("data: the data directory must not be empty")
+	}
+	if _, err := logLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if c.Journal != "embedded" && c.Journal != "" && !strings.HasPrefix(c.Journal, "nats://") && !strings.HasPrefix(c.Journal, "tls://") {
+		return fmt.Errorf("journal: %q is neither 'embedded' nor a nats:// URL", c.Journal)
+	}
+	if c.SnapshotEvery == 0 {
+		return fmt.Errorf("snapshot_every must be positive")
+	}
+	abs, err := filepath.Abs(c.Data)
+	if err != nil {
+		return fmt.Errorf("data: %w", err)
+	}
+	c.Data = abs
+	return nil
+}
+
+func logLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("log_level: %q is not one of debug, info, warn, error", s)
+	}
+	return l, nil
+}
+
+// storeDSN returns the store to open: the configured one or the SQLite file in the data
+// directory.
+func (c *Config) storeDSN() string {
+	if c.Store != "" {
+		return c.Store
+	}
+	return filepath.Join(c.Data, "groundtruth.db")
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"groundtruth/httpapi"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+type serveCmd struct {
+	HTTP string `name:"http" help:"HTTP listen address (env GT_HTTP; default :8080)." placeholder:"ADDR"`
+}
+
+func (c *serveCmd) Run(e *env) error {
+	log := newLogger(e)
+	dd, err := lockDataDir(e.cfg.Data)
+	if errors.Is(err, errDataDirBusy) {
+		return fmt.Errorf("another groundtruth process is using %s (see its LOCK file for the pid)", e.cfg.Data)
+	}
+	if err != nil {
+		return err
+	}
+	defer dd.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	ln, err := net.Listen("tcp", e.cfg.HTTP)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (choose another address with --http or GT_HTTP)", e.cfg.HTTP, err)
+	}
+	sys, err := openSystem(e, log, reg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	api := httpapi.New(httpapi.Options{Node: sys.node, Store: sys.store, Logger: log,
+		Operator: operatorCheck(e.cfg.Data), Gatherer: reg, Version: version})
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+	base := "http://" + displayAddr(ln.Addr())
+	if err := dd.writeServerInfo(serverInfo{HTTP: base, PID: os.Getpid()}); err != nil {
+		log.Warn("write server.json", "err", err)
+	}
+	fmt.Fprintf(e.stdout, "groundtruth %s serving\n  API      %s/api/v1 (OpenAPI: %s/api/v1/openapi.json)\n  metrics  %s/metrics\n  data     %s\n  store    %s\n  journal  %s\n",
+		version, base, base, base, e.cfg.Data, redact(e.cfg.storeDSN()), e.cfg.Journal)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-e.ctx.Done():
+	case err = <-errc:
+		log.Error("http server stopped", "err", err)
+	case err = <-sys.done:
+		log.Error("engine stopped", "err", err)
+		sys.done <- err // let Close see it
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.Shutdown(sctx)
+	if cerr := sys.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// displayAddr turns a wildcard listen address into one a person can open.
+func displayAddr(a net.Addr) string {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok || !ta.IP.IsUnspecified() {
+		return a.String()
+	}
+	return fmt.Sprintf("127.0.0.1:%d", ta.Port)
+}
+
+// redact hides a password in a connection URL.
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return dsn
+}

@@ -1,0 +1,160 @@
+// Package engine is the deterministic state machine of groundtruth (SPEC §4.1): it
+// applies journal events in sequence order to in-memory state and reports the records
+// each event changed, for the store to project. It does no I/O and never reads the wall
+// clock: engine time is the latest event time seen (SPEC §4.2).
+//
+// An Engine is owned by one goroutine; it is not safe for concurrent use.
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	gt "groundtruth"
+)
+
+// Engine holds the state of one partition.
+type Engine struct {
+	seq     uint64
+	now     time.Time
+	tenants map[string]*tenantState
+	// Global indexes over secrets, kept unique across tenants.
+	keyHashes   map[string]ref
+	tokenHashes map[string]ref
+}
+
+type ref struct{ tenant, id string }
+
+// tenantState is everything the engine knows of one tenant.
+type tenantState struct {
+	Tenant     gt.Tenant                 `json:"tenant"`
+	Keys       map[string]*gt.APIKey     `json:"keys"`
+	Parties    map[string]*gt.Party      `json:"parties"`
+	Sites      map[string]*gt.Site       `json:"sites"`
+	Loans      map[string]*gt.Loan       `json:"loans"`
+	Collateral map[string]*gt.Collateral `json:"collateral"`
+	Devices    map[string]*gt.Device     `json:"devices"`
+	Releases   map[string]*gt.Release    `json:"releases"`
+	Prices     map[string]*gt.PriceTick  `json:"prices"` // latest tick per commodity
+}
+
+func newTenantState(t gt.Tenant) *tenantState {
+	return &tenantState{
+		Tenant:     t,
+		Keys:       map[string]*gt.APIKey{},
+		Parties:    map[string]*gt.Party{},
+		Sites:      map[string]*gt.Site{},
+		Loans:      map[string]*gt.Loan{},
+		Collateral: map[string]*gt.Collateral{},
+		Devices:    map[string]*gt.Device{},
+		Releases:   map[string]*gt.Release{},
+		Prices:     map[string]*gt.PriceTick{},
+	}
+}
+
+// New returns an empty engine that expects event sequence 1 next.
+func New() *Engine {
+	return &Engine{
+		tenants:     map[string]*tenantState{},
+		keyHashes:   map[string]ref{},
+		tokenHashes: map[string]ref{},
+	}
+}
+
+// Seq returns the sequence of the last event applied, 0 for a new engine.
+func (e *Engine) Seq() uint64 { return e.seq }
+
+// Now returns engine time: the latest event time applied.
+func (e *Engine) Now() time.Time { return e.now }
+
+// Apply applies one event and appends the records it changed to ch, setting ch.Seq.
+//
+// An event that breaks a rule against the current state (a reference to a missing loan,
+// a duplicate id) is rejected as a whole: Apply returns a *groundtruth.Error and changes
+// nothing but the sequence, so that replay rejects it the same way. Events must arrive in
+// increasing sequence; an event at or below Seq() returns an EINVALID error and is ignored.
+func (e *Engine) Apply(ev *gt.Event, ch *gt.Changes) error {
+	if ev.Seq <= e.seq {
+		return gt.Errorf(gt.EINVALID, "event %d is not after the last applied event %d", ev.Seq, e.seq)
+	}
+	e.seq = ev.Seq
+	ch.Seq = ev.Seq
+	if ev.Time.After(e.now) {
+		e.now = ev.Time.UTC()
+	}
+	switch ev.Type {
+	case gt.EventTick:
+		return nil
+	case gt.EventTenantCreate:
+		return e.applyTenantCreate(ev, ch)
+	}
+	ts, ok := e.tenants[ev.Tenant]
+	if !ok {
+		return gt.Errorf(gt.ENOTFOUND, "tenant %q does not exist", ev.Tenant)
+	}
+	switch ev.Type {
+	case gt.EventAPIKeyCreate:
+		return e.applyKeyCreate(ts, ev, ch)
+	case gt.EventAPIKeyRevoke:
+		return e.applyKeyRevoke(ts, ev, ch)
+	case gt.EventRecordsCreate:
+		return e.applyRecords(ts, ev, ch, modeCreate)
+	case gt.EventRecordsUpdate:
+		return e.applyRecords(ts, ev, ch, modeUpdate)
+	case gt.EventRecordsPut:
+		return e.applyRecords(ts, ev, ch, modePut)
+	case gt.EventPricesRecord:
+		return e.applyRecords(ts, ev, ch, modePrices)
+	case gt.EventDeviceToken, gt.EventDeviceKey:
+		return e.applyDeviceCredential(ts, ev, ch)
+	}
+	return gt.Errorf(gt.EINVALID, "unknown event type %q", string(ev.Type))
+}
+
+// Tenant returns a copy of a tenant's record, and false when it does not exist.
+func (e *Engine) Tenant(id string) (gt.Tenant, bool) {
+	ts, ok := e.tenants[id]
+	if !ok {
+		return gt.Tenant{}, false
+	}
+	return ts.Tenant, true
+}
+
+// Loan returns a copy of a loan, and false when it does not exist.
+func (e *Engine) Loan(tenant, id string) (gt.Loan, bool) {
+	ts, ok := e.tenants[tenant]
+	if !ok {
+		return gt.Loan{}, false
+	}
+	l, ok := ts.Loans[id]
+	if !ok {
+		return gt.Loan{}, false
+	}
+	return *l, true
+}
+
+// Counts returns the number of records of each kind across tenants, for metrics.
+func (e *Engine) Counts() map[string]int {
+	c := map[string]int{"tenants": len(e.tenants)}
+	for _, ts := range e.tenants {
+		c["api_keys"] += len(ts.Keys)
+		c["parties"] += len(ts.Parties)
+		c["sites"] += len(ts.Sites)
+		c["loans"] += len(ts.Loans)
+		c["collateral"] += len(ts.Collateral)
+		c["devices"] += len(ts.Devices)
+		c["releases"] += len(ts.Releases)
+	}
+	return c
+}
+
+func decode(ev *gt.Event, v any) error {
+	if err := unmarshalStrict(ev.Data, v); err != nil {
+		return gt.Errorf(gt.EINVALID, "event %d (%s): bad data: %v", ev.Seq, ev.Type, err)
+	}
+	return nil
+}
+
+func errorf(code, format string, args ...any) error {
+	return &gt.Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,39 @@
+package engine
+
+import (
+	gt "groundtruth"
+)
+
+// applyDeviceCredential issues a device token (by its hash) or registers an Ed25519 key.
+func (e *Engine) applyDeviceCredential(ts *tenantState, ev *gt.Event, ch *gt.Changes) error {
+	var c gt.DeviceCredential
+	if err := decode(ev, &c); err != nil {
+		return err
+	}
+	d, ok := ts.Devices[c.DeviceID]
+	if !ok {
+		return &gt.Error{Code: gt.ENOTFOUND, Field: "device_id", Message: "device " + c.DeviceID + " not found"}
+	}
+	nd := *d
+	switch ev.Type {
+	case gt.EventDeviceToken:
+		if len(c.TokenHash) != 64 {
+			return gt.FieldErrorf("token_hash", "is not a SHA-256 hex digest")
+		}
+		if r, ok := e.tokenHashes[c.TokenHash]; ok && r != (ref{ts.Tenant.ID, d.ID}) {
+			return gt.Errorf(gt.ECONFLICT, "device token hash already in use")
+		}
+		delete(e.tokenHashes, d.TokenHash)
+		nd.TokenHash, nd.HasToken = c.TokenHash, true
+		e.tokenHashes[c.TokenHash] = ref{ts.Tenant.ID, d.ID}
+	case gt.EventDeviceKey:
+		if _, err := gt.ParsePublicKey(c.PublicKey); err != nil {
+			return err
+		}
+		nd.PublicKey = c.PublicKey
+	}
+	nd.Meta.Stamp(ts.Tenant.ID, ev.Seq, ev.Time, false)
+	ts.Devices[d.ID] = &nd
+	ch.Devices = append(ch.Devices, nd)
+	return nil
+}

@@ -1,0 +1,79 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+
+	gt "groundtruth"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// authenticate resolves the bearer API key to a tenant and role and enforces the roles
+// the operation allows (Metadata["roles"]); operator routes (Metadata["operator"]) take
+// an operator token instead. Failures are problem+json 401 or 403.
+func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
+	o := ctx.Operation()
+	token, ok := bearer(ctx.Header("Authorization"))
+	if !ok {
+		ctx.SetHeader("WWW-Authenticate", `Bearer realm="groundtruth"`)
+		huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "missing bearer API key in the Authorization header")
+		return
+	}
+	if o.Metadata["operator"] == true {
+		if s.o.Operator == nil || !s.o.Operator(token) {
+			huma.WriteErr(s.api, ctx, http.StatusForbidden, "this route needs an operator token")
+			return
+		}
+		next(huma.WithValue(ctx, principalKey{}, principal{keyID: "operator"}))
+		return
+	}
+	k, err := s.o.Store.APIKeyByHash(ctx.Context(), gt.HashSecret(token))
+	if err != nil || k.Revoked {
+		if err != nil && gt.ErrorCode(err) != gt.ENOTFOUND {
+			s.o.Logger.Error("look up API key", "err", err)
+			huma.WriteErr(s.api, ctx, http.StatusServiceUnavailable, "store unavailable")
+			return
+		}
+		ctx.SetHeader("WWW-Authenticate", `Bearer realm="groundtruth", error="invalid_token"`)
+		huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "unknown or revoked API key")
+		return
+	}
+	roles, _ := o.Metadata["roles"].([]gt.Role)
+	if !slices.Contains(roles, k.Role) {
+		huma.WriteErr(s.api, ctx, http.StatusForbidden, "role "+string(k.Role)+" may not "+o.Summary)
+		return
+	}
+	next(huma.WithValue(ctx, principalKey{}, principal{tenant: k.TenantID, keyID: k.ID, role: k.Role}))
+}
+
+func bearer(h string) (string, bool) {
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+		return "", false
+	}
+	return strings.TrimSpace(tok), true
+}
+
+// problem converts a domain error into a huma status error: the code picks the status,
+// the field becomes the location "body.<field>". Internal errors are logged, not shown.
+func (s *Server) problem(ctx context.Context, err error) error {
+	code := gt.ErrorCode(err)
+	status := map[string]int{
+		gt.EINVALID: http.StatusUnprocessableEntity, gt.ENOTFOUND: http.StatusNotFound,
+		gt.ECONFLICT: http.StatusConflict, gt.EUNAUTHORIZED: http.StatusUnauthorized,
+		gt.EFORBIDDEN: http.StatusForbidden, gt.ETOOLARGE: http.StatusRequestEntityTooLarge,
+		gt.EUNAVAILABLE: http.StatusServiceUnavailable,
+	}[code]
+	if status == 0 {
+		s.o.Logger.ErrorContext(ctx, "internal error", "err", err)
+		return huma.Error500InternalServerError("internal error")
+	}
+	msg := gt.ErrorMessage(err)
+	if f := gt.ErrorField(err); f != "" {
+		return huma.NewError(status, f+": "+msg, &huma.ErrorDetail{Location: "body." + f, Message: msg})
+	}
+	return huma.NewError(status, msg)
+}

@@ -1,0 +1,260 @@
+// Package node runs one groundtruth partition: it consumes the journal in order, applies
+// each event to the engine, writes what changed to the store (the SQL projection), takes
+// snapshots, and answers commands once their events are projected (read-your-writes,
+// SPEC §4.4). Restart is the latest snapshot plus the journal tail (SPEC §4.1).
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gt "groundtruth"
+	"groundtruth/engine"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Options configure a Node.
+type Options struct {
+	Journal gt.Journal
+	Store   gt.Store
+	Logger  *slog.Logger
+	// SnapshotEvery is the number of events between engine snapshots (default 10000).
+	SnapshotEvery uint64
+	// Registerer receives the node's metrics; nil registers nothing.
+	Registerer prometheus.Registerer
+}
+
+// Node owns an engine and the goroutine that feeds it. Submit and the read methods are
+// safe for concurrent use; Run is called once.
+type Node struct {
+	j        gt.Journal
+	s        gt.Store
+	log      *slog.Logger
+	snapEach uint64
+
+	applied atomic.Uint64 // last event applied and projected
+	ready   chan struct{} // closed once caught up with the journal at start
+	waiters waiters
+	m       metrics
+}
+
+// New returns a node; call Run to start it.
+func New(o Options) (*Node, error) {
+	if o.Journal == nil || o.Store == nil {
+		return nil, errors.New("node needs a journal and a store")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.SnapshotEvery == 0 {
+		o.SnapshotEvery = 10000
+	}
+	n := &Node{j: o.Journal, s: o.Store, log: o.Logger, snapEach: o.SnapshotEvery,
+		ready: make(chan struct{}), waiters: newWaiters(), m: newMetrics()}
+	if o.Registerer != nil {
+		if err := n.m.register(o.Registerer, n); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// Ready returns a channel closed once the node has caught up with the journal as it was
+// at start; until then reads may be stale.
+func (n *Node) Ready() <-chan struct{} { return n.ready }
+
+// Applied returns the sequence of the last event applied and projected.
+func (n *Node) Applied() uint64 { return n.applied.Load() }
+
+// Run restores the engine from the latest snapshot, replays the journal tail and then
+// applies new events as they are appended, until ctx is done. On return it has taken a
+// final snapshot when anything was applied since the last one.
+func (n *Node) Run(ctx context.Context) error {
+	eng, err := n.restore(ctx)
+	if err != nil {
+		return err
+	}
+	projected, err := n.s.ProjectedSeq(ctx)
+	if err != nil {
+		return fmt.Errorf("read projected sequence: %w", err)
+	}
+	last, err := n.j.LastSeq(ctx)
+	if err != nil {
+		return fmt.Errorf("read journal end: %w", err)
+	}
+	n.log.Info("node starting", "snapshot_seq", eng.Seq(), "projected_seq", projected, "journal_seq", last)
+	n.applied.Store(eng.Seq())
+	if eng.Seq() >= last {
+		close(n.ready)
+	}
+	snapped := eng.Seq()
+	start := time.Now()
+	ch := &gt.Changes{}
+	err = n.j.Consume(ctx, eng.Seq()+1, func(batch []gt.Event) error {
+		t := time.Now()
+		*ch = gt.Changes{}
+		results := make([]error, len(batch))
+		for i := range batch {
+			ev := &batch[i]
+			var evCh *gt.Changes = ch
+			if ev.Seq <= projected {
+				evCh = &gt.Changes{} // already in the store: apply to the engine only
+			}
+			results[i] = eng.Apply(ev, evCh)
+			if results[i] != nil {
+				n.m.rejected.Inc()
+			}
+		}
+		ch.Seq = batch[len(batch)-1].Seq
+		if ch.Seq > projected {
+			if err := n.project(ctx, ch); err != nil {
+				return err
+			}
+		}
+		n.applied.Store(ch.Seq)
+		n.m.applied.Add(float64(len(batch)))
+		n.m.batch.Observe(time.Since(t).Seconds())
+		for i := range batch {
+			n.waiters.done(batch[i].ID, batch[i].Seq, results[i])
+		}
+		if ch.Seq >= last {
+			select {
+			case <-n.ready:
+			default:
+				close(n.ready)
+				n.log.Info("node caught up", "seq", ch.Seq, "replay", time.Since(start).Round(time.Millisecond))
+			}
+		}
+		if ch.Seq-snapped >= n.snapEach {
+			if err := n.snapshot(ctx, eng); err != nil {
+				n.log.Warn("snapshot", "seq", ch.Seq, "err", err)
+			} else {
+				snapped = ch.Seq
+			}
+		}
+		return nil
+	})
+	if eng.Seq() > snapped {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if serr := n.snapshot(sctx, eng); serr != nil {
+			n.log.Warn("final snapshot", "err", serr)
+		}
+		cancel()
+	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// restore builds the engine from the newest snapshot, or empty when there is none or it
+// cannot be read (then the journal is replayed from the start).
+func (n *Node) restore(ctx context.Context) (*engine.Engine, error) {
+	seq, data, err := n.s.LatestSnapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read snapshot: %w", err)
+	}
+	if data == nil {
+		return engine.New(), nil
+	}
+	eng, err := engine.Restore(data)
+	if err != nil {
+		n.log.Warn("snapshot unusable, replaying the whole journal", "seq", seq, "err", err)
+		return engine.New(), nil
+	}
+	return eng, nil
+}
+
+// project writes changes to the store, retrying with backoff while the store fails: the
+// projection must never skip an event.
+func (n *Node) project(ctx context.Context, ch *gt.Changes) error {
+	backoff := 50 * time.Millisecond
+	for {
+		err := n.s.ApplyChanges(ctx, ch)
+		if err == nil {
+			return nil
+		}
+		n.m.storeErrors.Inc()
+		n.log.Error("project changes", "seq", ch.Seq, "err", err, "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+func (n *Node) snapshot(ctx context.Context, eng *engine.Engine) error {
+	data, err := eng.Snapshot()
+	if err != nil {
+		return err
+	}
+	if err := n.s.SaveSnapshot(ctx, eng.Seq(), data); err != nil {
+		return err
+	}
+	n.m.snapshots.Inc()
+	n.log.Debug("snapshot saved", "seq", eng.Seq(), "bytes", len(data))
+	return nil
+}
+
+// waiters holds, by event ID, the callers waiting for an event's result, and the recent
+// results so that a caller registering after the event was applied (an idempotent
+// retry) still gets its answer.
+type waiters struct {
+	mu     sync.Mutex
+	chans  map[string]chan result
+	recent map[string]result
+	order  []string // recent IDs, oldest first
+}
+
+type result struct {
+	seq uint64
+	err error
+}
+
+const recentResults = 8192
+
+func newWaiters() waiters {
+	return waiters{chans: map[string]chan result{}, recent: map[string]result{}}
+}
+
+func (w *waiters) add(id string) chan result {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c := make(chan result, 1)
+	if r, ok := w.recent[id]; ok {
+		c <- r
+		return c
+	}
+	w.chans[id] = c
+	return c
+}
+
+func (w *waiters) remove(id string) {
+	w.mu.Lock()
+	delete(w.chans, id)
+	w.mu.Unlock()
+}
+
+func (w *waiters) done(id string, seq uint64, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := result{seq, err}
+	if c, ok := w.chans[id]; ok {
+		c <- r
+		delete(w.chans, id)
+	}
+	w.recent[id] = r
+	w.order = append(w.order, id)
+	if len(w.order) > recentResults {
+		delete(w.recent, w.order[0])
+		w.order = w.order[1:]
+	}
+}

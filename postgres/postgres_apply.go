@@ -1,0 +1,204 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	gt "groundtruth"
+)
+
+// The tables of the record kinds, in the order ApplyChanges writes them.
+var (
+	tenants = (&table[gt.Tenant]{
+		name: "tenants", noun: "tenant",
+		cols:   []string{"name"},
+		key:    func(r *gt.Tenant) (string, *gt.Meta) { return r.ID, &r.Meta },
+		values: func(r *gt.Tenant) []any { return []any{r.Name} },
+		utc:    func(r *gt.Tenant) { metaUTC(&r.Meta) },
+	}).init()
+	apiKeys = (&table[gt.APIKey]{
+		name: "api_keys", noun: "API key", scoped: true,
+		cols:   []string{"role", "revoked", "hash"},
+		key:    func(r *gt.APIKey) (string, *gt.Meta) { return r.ID, &r.Meta },
+		values: func(r *gt.APIKey) []any { return []any{string(r.Role), r.Revoked, r.Hash} },
+		secret: "hash",
+		read:   func(r *gt.APIKey, h string) { r.Hash = h },
+		utc:    func(r *gt.APIKey) { metaUTC(&r.Meta) },
+	}).init()
+	parties = (&table[gt.Party]{
+		name: "parties", noun: "party", scoped: true,
+		cols:   []string{"name"},
+		key:    func(r *gt.Party) (string, *gt.Meta) { return r.ID, &r.Meta },
+		values: func(r *gt.Party) []any { return []any{r.Name} },
+		utc:    func(r *gt.Party) { metaUTC(&r.Meta) },
+	}).init()
+	sites = (&table[gt.Site]{
+		name: "sites", noun: "site", scoped: true,
+		cols:   []string{"kind"},
+		key:    func(r *gt.Site) (string, *gt.Meta) { return r.ID, &r.Meta },
+		values: func(r *gt.Site) []any { return []any{string(r.Kind)} },
+		utc:    func(r *gt.Site) { metaUTC(&r.Meta) },
+	}).init()
+	loans = (&table[gt.Loan]{
+		name: "loans", noun: "loan", scoped: true,
+		cols: []string{"borrower_id", "status", "product", "outstanding_amount", "currency"},
+		key:  func(r *gt.Loan) (string, *gt.Meta) { return r.ID, &r.Meta },
+		values: func(r *gt.Loan) []any {
+			return []any{r.BorrowerID, string(r.Status), string(r.Product), r.Outstanding.Amount, r.Outstanding.Currency}
+		},
+		utc: func(r *gt.Loan) {
+			metaUTC(&r.Meta)
+			r.StartDate, r.MaturityDate = r.StartDate.UTC(), r.MaturityDate.UTC()
+		},
+	}).init()
+	collateral = (&table[gt.Collateral]{
+		name: "collateral", noun: "collateral", scoped: true,
+		cols:   []string{"kind"},
+		key:    func(r *gt.Collateral) (string, *gt.Meta) { return r.ID, &r.Meta },
+		values: func(r *gt.Collateral) []any { return []any{string(r.Kind)} },
+		utc: func(r *gt.Collateral) {
+			metaUTC(&r.Meta)
+			if c := r.Crop; c != nil {
+				c.PlantingBy, c.HarvestFrom = c.PlantingBy.UTC(), c.HarvestFrom.UTC()
+			}
+			if v := r.Receivable; v != nil {
+				v.InvoiceDate, v.DueDate = v.InvoiceDate.UTC(), v.DueDate.UTC()
+			}
+		},
+	}).init()
+	devices = (&table[gt.Device]{
+		name: "devices", noun: "device", scoped: true,
+		cols: []string{"kind", "collateral_id", "site_id", "token_hash"},
+		key:  func(r *gt.Device) (string, *gt.Meta) { return r.ID, &r.Meta },
+		values: func(r *gt.Device) []any {
+			return []any{string(r.Kind), nullable(r.CollateralID), nullable(r.SiteID), nullable(r.TokenHash)}
+		},
+		secret: "token_hash",
+		read:   func(r *gt.Device, h string) { r.TokenHash = h },
+		utc:    func(r *gt.Device) { metaUTC(&r.Meta) },
+	}).init()
+	releases = (&table[gt.Release]{
+		name: "releases", noun: "release", scoped: true,
+		cols:   []string{"collateral_id"},
+		key:    func(r *gt.Release) (string, *gt.Meta) { return r.ID, &r.Meta },
+		values: func(r *gt.Release) []any { return []any{r.CollateralID} },
+		utc: func(r *gt.Release) {
+			metaUTC(&r.Meta)
+			r.At = r.At.UTC()
+		},
+	}).init()
+)
+
+// metaUTC converts the times of m to UTC.
+func metaUTC(m *gt.Meta) {
+	m.CreatedAt, m.UpdatedAt = m.CreatedAt.UTC(), m.UpdatedAt.UTC()
+}
+
+// ApplyChanges writes every record of c and sets the projected sequence to c.Seq, in one
+// transaction: on error nothing is written. Records are replaced whole. The statements
+// go to the server as one pipelined batch.
+func (s *Store) ApplyChanges(ctx context.Context, c *gt.Changes) error {
+	if c == nil {
+		return gt.Errorf(gt.EINVALID, "apply changes: no changes")
+	}
+	seq, err := toInt64("changes seq", c.Seq)
+	if err != nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	labels, err := queue(b, c)
+	if err != nil {
+		return fmt.Errorf("apply changes %d: %w", c.Seq, err)
+	}
+	b.Queue(`UPDATE projection SET seq = $1`, seq)
+	labels = append(labels, "set projected seq")
+
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("apply changes %d: %w", c.Seq, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	br := tx.SendBatch(ctx, b)
+	for _, l := range labels {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return fmt.Errorf("apply changes %d: %s: %w", c.Seq, l, err)
+		}
+	}
+	if err := br.Close(); err != nil {
+		return fmt.Errorf("apply changes %d: %w", c.Seq, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("apply changes %d: commit: %w", c.Seq, err)
+	}
+	return nil
+}
+
+// queue adds the upserts of every record of c to b, kind by kind in the order of the
+// fields, and returns a label for each statement.
+func queue(b *pgx.Batch, c *gt.Changes) ([]string, error) {
+	labels := make([]string, 0, len(c.Tenants)+len(c.APIKeys)+c.Records.Len()+1)
+	var err error
+	if labels, err = tenants.queue(b, labels, c.Tenants); err != nil {
+		return nil, err
+	}
+	if labels, err = apiKeys.queue(b, labels, c.APIKeys); err != nil {
+		return nil, err
+	}
+	if labels, err = parties.queue(b, labels, c.Parties); err != nil {
+		return nil, err
+	}
+	if labels, err = sites.queue(b, labels, c.Sites); err != nil {
+		return nil, err
+	}
+	if labels, err = loans.queue(b, labels, c.Loans); err != nil {
+		return nil, err
+	}
+	if labels, err = collateral.queue(b, labels, c.Collateral); err != nil {
+		return nil, err
+	}
+	if labels, err = devices.queue(b, labels, c.Devices); err != nil {
+		return nil, err
+	}
+	if labels, err = releases.queue(b, labels, c.Releases); err != nil {
+		return nil, err
+	}
+	return queuePrices(b, labels, c)
+}
+
+// queuePrices adds the upserts of the price ticks of c: a tick replaces the one of the
+// same tenant, commodity and time. The time is split into microseconds, which
+// timestamptz holds, and the nanoseconds beyond them.
+func queuePrices(b *pgx.Batch, labels []string, c *gt.Changes) ([]string, error) {
+	if len(c.Prices) == 0 {
+		return labels, nil
+	}
+	for i := range c.Prices {
+		p := &c.Prices[i]
+		tenant := p.TenantID
+		if tenant == "" {
+			return nil, gt.Errorf(gt.EINVALID, "%s price tick at %s has no tenant", p.Commodity, p.At.UTC().Format(time.RFC3339Nano))
+		}
+		seq, err := toInt64("price tick seq", p.Seq)
+		if err != nil {
+			return nil, err
+		}
+		at, nanos := splitTime(p.At)
+		b.Queue(`INSERT INTO prices (tenant_id, commodity, at, at_nanos, amount, currency, unit, source, seq)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (tenant_id, commodity, at, at_nanos) DO UPDATE SET amount = excluded.amount,
+				currency = excluded.currency, unit = excluded.unit, source = excluded.source, seq = excluded.seq`,
+			tenant, p.Commodity, at, nanos, p.Price.Amount, p.Price.Currency, p.Unit, p.Source, seq)
+		labels = append(labels, fmt.Sprintf("put %s price at %s", p.Commodity, p.At.UTC().Format(time.RFC3339Nano)))
+	}
+	return labels, nil
+}
+
+// splitTime returns t in UTC truncated to the microsecond and the nanoseconds beyond.
+func splitTime(t time.Time) (time.Time, int16) {
+	t = t.UTC()
+	return t.Truncate(time.Microsecond), int16(t.Nanosecond() % 1000)
+}
