@@ -3,13 +3,14 @@
 //
 // # Layout
 //
-// One stream (Options.Stream, default GT_EVENTS) holds the subjects "gt.ev.>"; events are
-// published on "gt.ev.p0" (one partition for now). One message is one event, encoded as
-// JSON without its Seq; an event's sequence is the stream sequence of its message. The
-// message header Nats-Msg-Id is the event ID, so an append retried within the stream's
-// two-minute duplicate window returns the original sequence instead of appending again.
-// The stream uses file storage and has no limits; its discard policy is "new", so should an
-// operator add limits, appends are refused rather than old events dropped.
+// One stream (Options.Stream, default GT_EVENTS) holds the subjects "gt.ev.>" (the prefix
+// is Options.Subject); events are published on "gt.ev.p0", one partition for now. One
+// message is one event, encoded as JSON without its Seq; an event's sequence is the stream
+// sequence of its message. The message header Nats-Msg-Id is the event ID, so an append
+// retried within the stream's two-minute duplicate window returns the original sequence
+// instead of appending again. The stream uses file storage and has no limits; its discard
+// policy is "new", so should an operator add limits, appends are refused rather than old
+// events dropped.
 //
 // # Durability
 //
@@ -21,20 +22,21 @@
 // returned nil survives a crash of the process, kill -9 included, and also a power loss or
 // kernel crash, as far as the disk honours fsync. One caveat for power loss: the server
 // does not fsync the directory when it creates a new block file, so the first events of a
-// new block rely on the file system committing the new name with the file's fsync (ext4
-// and xfs do; POSIX does not promise it). The price is one fsync per event: events of one
-// Append are not synced together.
+// new block rely on the file system persisting the new name with the file's fsync (ext4
+// and xfs do in practice; POSIX does not promise it). The price is one fsync per event:
+// the events of one Append are not synced together.
 //
 // With Options.SyncInterval > 0 the embedded server fsyncs only every SyncInterval. Each
-// event is still written to the file, that is handed to the kernel, before it is
+// event is still written to its file, that is handed to the kernel, before it is
 // acknowledged, so acknowledged events survive a crash of the process; a power loss or
 // kernel crash can lose up to SyncInterval of them.
 //
 // In external mode durability is the server's: it depends on the server's sync setting.
 // NATS defaults to an fsync every two minutes, so unless the server runs with
 // jetstream { sync_interval: always }, acknowledged events can be lost when its machine
-// loses power (Jepsen found exactly this in nats-server 2.12.1); replicas on other
-// machines (Options.Replicas) narrow but do not close that window.
+// loses power (Jepsen's test of nats-server 2.12.1 lost acknowledged writes with this
+// default); replicas on other machines (Options.Replicas) narrow that window but do not
+// close it.
 package journal
 
 import (
@@ -61,7 +63,7 @@ const (
 
 // MaxEventSize is the largest event, encoded as JSON, that the journal accepts. An
 // external server may set a lower limit (its max_payload, 1 MiB by default).
-const MaxEventSize = 8 << 20
+const MaxEventSize = 8<<20 - 64<<10
 
 // DuplicateWindow is how long the journal remembers event IDs to make appends idempotent.
 const DuplicateWindow = 2 * time.Minute
@@ -131,11 +133,11 @@ func Open(ctx context.Context, o Options) (*Journal, error) {
 	if o.SyncInterval < 0 {
 		return nil, fmt.Errorf("journal: negative sync interval %v", o.SyncInterval)
 	}
-	log := o.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	base := o.Logger
+	if base == nil {
+		base = slog.New(slog.DiscardHandler)
 	}
-	log = log.With("component", "journal", "stream", o.Stream)
+	log := base.With("component", "journal", "stream", o.Stream)
 	j := &Journal{
 		name:    o.Stream,
 		subject: o.Subject + ".p0",
@@ -147,7 +149,7 @@ func Open(ctx context.Context, o Options) (*Journal, error) {
 		if o.Dir == "" {
 			return nil, errors.New("journal: embedded mode needs a data dir")
 		}
-		srv, err := startServer(o.Dir, o.SyncInterval, log)
+		srv, err := startServer(o.Dir, o.SyncInterval, base)
 		if err != nil {
 			return nil, err
 		}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -39,7 +38,7 @@ func (c *importCmd) Run(e *env) error {
 	}
 	defer f.Close()
 	b, err := csvimport.Parse(c.Kind, f, csvimport.Options{Commodity: c.Commodity, Unit: c.Unit,
-		Currency: c.Currency, Source: strings.TrimSuffix(filepath.Base(c.File), filepath.Ext(c.File))})
+		Currency: c.Currency})
 	if err != nil {
 		return fmt.Errorf("%s: %s", c.File, describeAll(err))
 	}
