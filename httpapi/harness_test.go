@@ -20,13 +20,13 @@ import (
 
 // harness is a real server in-process: embedded journal, SQLite store, node and API.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	node  *node.Node
 	store gt.Store
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())

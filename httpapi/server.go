@@ -10,9 +10,11 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"reflect"
+	"runtime/debug"
 
 	gt "groundtruth"
 	"groundtruth/node"
@@ -95,8 +97,21 @@ func New(o Options) *Server {
 	return s
 }
 
-// ServeHTTP serves the API.
+// ServeHTTP serves the API. A panic in a handler is logged with its stack and answered
+// with a 500 problem; it never reaches the client as a dropped connection.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.o.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusInternalServerError)
+			w.Write([]byte(`{"title":"Internal Server Error","status":500,"detail":"internal error"}`))
+		}
+	}()
 	s.mux.ServeHTTP(w, r)
 }
 

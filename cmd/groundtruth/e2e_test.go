@@ -187,3 +187,50 @@ func errorsAs(err error, target **exec.ExitError) bool {
 	*target = e
 	return ok
 }
+
+// sharedData returns the path of ../shared/data beside the repository, skipping the test
+// when it is absent unless GT_REQUIRE_DATA=1.
+func sharedData(t *testing.T, rel string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "data", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("GT_REQUIRE_DATA") == "1" {
+			t.Fatalf("GT_REQUIRE_DATA=1 but %s is missing: %v", p, err)
+		}
+		t.Skipf("shared data not found at %s (set GT_REQUIRE_DATA=1 to require it)", p)
+	}
+	return p
+}
+
+// TestImportWorldBankPrices imports the World Bank Pink Sheet through a running server,
+// as the README shows, and reads copper back through the API. The expected figures are
+// the file's own cells (Copper ($/mt), 2022-09 = 7749 and 1960-01 = 715.4), in cents.
+func TestImportWorldBankPrices(t *testing.T) {
+	file := sharedData(t, "prices/worldbank_pinksheet_monthly_1960-2022.csv")
+	data := t.TempDir()
+	s := startServer(t, data)
+	out := run(t, "tenant", "create", "--data", data, "Acme Bank")
+	key := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	cmd := exec.Command(binary, "import", "prices", file, "--data", data)
+	cmd.Env = append(os.Environ(), "GT_API_KEY="+key)
+	msg, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(msg), "imported 46557 prices") {
+		t.Fatalf("import: %v\n%s", err, msg)
+	}
+	code, page := call(t, "GET", s.base+"/api/v1/prices/copper?from=2022-09-01T00:00:00Z", key, "")
+	items, _ := page["items"].([]any)
+	if code != 200 || len(items) != 1 {
+		t.Fatalf("copper from 2022-09: %d %v", code, page)
+	}
+	p := items[0].(map[string]any)["price"].(map[string]any)
+	if p["amount"] != 774900.0 || p["currency"] != "USD" {
+		t.Errorf("copper 2022-09 = %v, want 774900 USD cents", p)
+	}
+	_, first := call(t, "GET", s.base+"/api/v1/prices/copper?limit=1", key, "")
+	if a := first["items"].([]any)[0].(map[string]any)["price"].(map[string]any)["amount"]; a != 71540.0 {
+		t.Errorf("copper 1960-01 = %v cents, want 71540", a)
+	}
+}
