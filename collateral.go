@@ -313,8 +313,11 @@ func (f *CropField) Validate() error {
 	if strings.TrimSpace(f.Season) == "" {
 		return FieldErrorf("season", "is required")
 	}
-	if f.PlantingBy.IsZero() {
-		return FieldErrorf("planting_by", "is required")
+	if err := ValidateTime("planting_by", f.PlantingBy); err != nil {
+		return err
+	}
+	if err := ValidateTime("harvest_from", f.HarvestFrom); err != nil {
+		return err
 	}
 	if !f.HarvestFrom.After(f.PlantingBy) {
 		return FieldErrorf("harvest_from", "must be after planting_by")
@@ -354,8 +357,11 @@ func (r *Receivable) Validate() error {
 	if strings.TrimSpace(r.InvoiceNumber) == "" || len(r.InvoiceNumber) > 100 {
 		return FieldErrorf("invoice_number", "is required, at most 100 characters")
 	}
-	if r.InvoiceDate.IsZero() {
-		return FieldErrorf("invoice_date", "is required")
+	if err := ValidateTime("invoice_date", r.InvoiceDate); err != nil {
+		return err
+	}
+	if err := ValidateTime("due_date", r.DueDate); err != nil {
+		return err
 	}
 	if r.DueDate.Before(r.InvoiceDate) {
 		return FieldErrorf("due_date", "must not be before invoice_date")

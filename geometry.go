@@ -3,10 +3,13 @@ package groundtruth
 import (
 	"fmt"
 	"math"
+	"sort"
 )
 
-// MaxPolygonVertices bounds the size of one polygon, holes included.
-const MaxPolygonVertices = 10000
+// MaxPolygonVertices bounds the size of one polygon, holes included. Field and site
+// boundaries have tens to hundreds of vertices; the bound keeps the worst case of the
+// self-intersection check (which runs in the engine on every replay) small.
+const MaxPolygonVertices = 4000
 
 // Polygon is a GeoJSON Polygon (RFC 7946) in WGS84: the first ring is the exterior, the
 // others are holes; positions are [longitude, latitude].
@@ -51,6 +54,13 @@ func (p *Polygon) Validate() error {
 		if i, j, ok := selfIntersection(ring); ok {
 			return FieldErrorf(field, "ring crosses itself between edges %d and %d", i, j)
 		}
+		if r > 0 {
+			for i, pt := range ring[:len(ring)-1] {
+				if !ringContains(p.Coordinates[0], pt[0], pt[1]) {
+					return FieldErrorf(fmt.Sprintf("%s[%d]", field, i), "a hole must lie inside the exterior ring")
+				}
+			}
+		}
 	}
 	return nil
 }
@@ -90,17 +100,38 @@ func ringArea(ring [][2]float64) float64 {
 }
 
 // selfIntersection finds two non-adjacent edges of a closed ring that touch or cross.
+// Edges are swept in order of their smallest x, so each is compared only with the edges
+// whose x-extent overlaps its own: close to linear for real boundaries, quadratic only
+// for rings whose edges all overlap in x (bounded by MaxPolygonVertices).
 func selfIntersection(ring [][2]float64) (int, int, bool) {
 	m := len(ring) - 1 // number of edges
-	for i := 0; i < m; i++ {
-		for j := i + 2; j < m; j++ {
-			if i == 0 && j == m-1 {
-				continue // first and last edges share the closing vertex
+	order := make([]int, m)
+	for i := range order {
+		order[i] = i
+	}
+	minX := func(e int) float64 { return math.Min(ring[e][0], ring[e+1][0]) }
+	maxX := func(e int) float64 { return math.Max(ring[e][0], ring[e+1][0]) }
+	sort.Slice(order, func(a, b int) bool { return minX(order[a]) < minX(order[b]) })
+	var active []int
+	for _, e := range order {
+		x := minX(e)
+		keep := active[:0]
+		for _, a := range active {
+			if maxX(a) >= x {
+				keep = append(keep, a)
+			}
+		}
+		active = keep
+		for _, a := range active {
+			i, j := min(a, e), max(a, e)
+			if j-i == 1 || (i == 0 && j == m-1) {
+				continue // adjacent edges share a vertex
 			}
 			if segmentsIntersect(ring[i], ring[i+1], ring[j], ring[j+1]) {
 				return i, j, true
 			}
 		}
+		active = append(active, e)
 	}
 	return 0, 0, false
 }

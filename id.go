@@ -62,3 +62,15 @@ func (m *Meta) stamp(tenant string, seq uint64, at time.Time, created bool) {
 func (m *Meta) Stamp(tenant string, seq uint64, at time.Time, created bool) {
 	m.stamp(tenant, seq, at, created)
 }
+
+// ValidateTime returns an EINVALID error naming field when t is zero or, in UTC, falls
+// outside the years 1 to 9999 (which every store and JSON encoder can represent).
+func ValidateTime(field string, t time.Time) error {
+	if t.IsZero() {
+		return FieldErrorf(field, "is required")
+	}
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return FieldErrorf(field, "year %d is outside 1 to 9999", y)
+	}
+	return nil
+}

@@ -118,11 +118,11 @@ func (l *Loan) Validate() error {
 	if math.IsNaN(l.InterestRate) || l.InterestRate < 0 || l.InterestRate > 5 {
 		return FieldErrorf("interest_rate", "must be an annual ratio between 0 and 5 (0.085 = 8.5%%)")
 	}
-	if l.StartDate.IsZero() {
-		return FieldErrorf("start_date", "is required")
+	if err := ValidateTime("start_date", l.StartDate); err != nil {
+		return err
 	}
-	if l.MaturityDate.IsZero() {
-		return FieldErrorf("maturity_date", "is required")
+	if err := ValidateTime("maturity_date", l.MaturityDate); err != nil {
+		return err
 	}
 	if !l.MaturityDate.After(l.StartDate) {
 		return FieldErrorf("maturity_date", "must be after start_date")

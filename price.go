@@ -21,8 +21,8 @@ func (p *PriceTick) Validate() error {
 	if err := validateKey("commodity", p.Commodity); err != nil {
 		return err
 	}
-	if p.At.IsZero() {
-		return FieldErrorf("at", "is required")
+	if err := ValidateTime("at", p.At); err != nil {
+		return err
 	}
 	if err := p.Price.Validate(); err != nil {
 		return prefixField("price", err)

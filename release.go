@@ -43,8 +43,8 @@ func (r *Release) Validate() error {
 	if !quantityUnits[r.Unit] {
 		return FieldErrorf("unit", "must be one of kg, t, m3, l, bbl, count; got %q", r.Unit)
 	}
-	if r.At.IsZero() {
-		return FieldErrorf("at", "is required")
+	if err := ValidateTime("at", r.At); err != nil {
+		return err
 	}
 	if len(strings.TrimSpace(r.Reference)) > 200 {
 		return FieldErrorf("reference", "is longer than 200 characters")

@@ -77,6 +77,7 @@ type Store interface {
 	Tenants(ctx context.Context, o ListOptions) ([]Tenant, error)
 	// APIKeyByHash finds a key by the hash of its secret, across tenants (for sign-in).
 	APIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
+	APIKey(ctx context.Context, tenant, id string) (*APIKey, error)
 	APIKeys(ctx context.Context, tenant string, o ListOptions) ([]APIKey, error)
 	// DeviceByTokenHash finds a device by the hash of its token, across tenants.
 	DeviceByTokenHash(ctx context.Context, hash string) (*Device, error)

@@ -7,6 +7,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -149,6 +150,11 @@ func (e *Engine) Counts() map[string]int {
 }
 
 func decode(ev *gt.Event, v any) error {
+	// A NUL character is valid JSON but no SQL store keeps it in text: refuse it here so
+	// that it never reaches the projection.
+	if bytes.Contains(ev.Data, []byte(`\u0000`)) {
+		return gt.Errorf(gt.EINVALID, "text must not contain NUL characters")
+	}
 	if err := unmarshalStrict(ev.Data, v); err != nil {
 		return gt.Errorf(gt.EINVALID, "event %d (%s): bad data: %v", ev.Seq, ev.Type, err)
 	}

@@ -119,6 +119,9 @@ func (e *Engine) applyRecords(ts *tenantState, ev *gt.Event, ch *gt.Changes, m m
 	if err := s.checkRefs(&r); err != nil {
 		return err
 	}
+	if err := s.checkReferrers(&r); err != nil {
+		return err
+	}
 	for i := range r.Releases {
 		if err := s.checkRelease(fmt.Sprintf("releases[%d]", i), &r.Releases[i]); err != nil {
 			return err

@@ -336,3 +336,50 @@ func TestRestoreRejectsGarbage(t *testing.T) {
 		}
 	}
 }
+
+func TestUpdatesKeepOthersReferencesValid(t *testing.T) {
+	f := newFeeder()
+	f.must(t, gt.EventTenantCreate, "bank-a", tenantCreate("bank-a"))
+	f.must(t, gt.EventRecordsCreate, "bank-a", portfolio(1))
+	f.must(t, gt.EventRecordsCreate, "bank-a", gt.Records{Releases: []gt.Release{{ID: "rel-1", CollateralID: "lot-1",
+		Direction: gt.ReleaseOut, Quantity: 20, Unit: "t", At: t0}}})
+	p := portfolio(1)
+	custodian := p.Parties[1]
+	custodian.Roles = []gt.PartyRole{gt.PartyBorrower}
+	site := p.Sites[0]
+	site.Zones = nil
+	lot := p.Collateral[0]
+	lot.Kind, lot.Inventory = gt.KindVehicle, nil
+	lot.Vehicle = &gt.Vehicle{VIN: "1HGCM82633A004352", Value: gt.Money{Amount: 1, Currency: "USD"}}
+	litre := p.Collateral[0]
+	inv := *litre.Inventory
+	inv.Unit = "l"
+	litre.Inventory = &inv
+	tests := []struct {
+		name  string
+		r     gt.Records
+		field string
+	}{
+		{"custodian loses its role", gt.Records{Parties: []gt.Party{custodian}}, "parties[0].roles"},
+		{"zone removed under a lot and a device", gt.Records{Sites: []gt.Site{site}}, "sites[0].zones"},
+		{"lot with releases becomes a vehicle", gt.Records{Collateral: []gt.Collateral{lot}}, "collateral[0].kind"},
+		{"lot with releases in t changes to litres", gt.Records{Collateral: []gt.Collateral{litre}}, "collateral[0].inventory.unit"},
+	}
+	for _, tc := range tests {
+		for _, typ := range []gt.EventType{gt.EventRecordsUpdate, gt.EventRecordsPut} {
+			ch, err := f.apply(t, typ, "bank-a", tc.r)
+			if gt.ErrorField(err) != tc.field || !ch.Empty() {
+				t.Errorf("%s (%s): %v, want a rejection on %s", tc.name, typ, err, tc.field)
+			}
+		}
+	}
+	// Replacing the referrers in the same event makes the change valid.
+	site.Zones = nil
+	lotNoZone := p.Collateral[0]
+	invNoZone := *lotNoZone.Inventory
+	invNoZone.ZoneID = ""
+	lotNoZone.Inventory = &invNoZone
+	dev := p.Devices[0]
+	dev.ZoneID = ""
+	f.must(t, gt.EventRecordsUpdate, "bank-a", gt.Records{Sites: []gt.Site{site}, Collateral: []gt.Collateral{lotNoZone}, Devices: []gt.Device{dev}})
+}

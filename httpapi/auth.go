@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	gt "groundtruth"
 
@@ -46,8 +47,19 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		huma.WriteErr(s.api, ctx, http.StatusForbidden, "role "+string(k.Role)+" may not "+o.Summary)
 		return
 	}
-	next(huma.WithValue(ctx, principalKey{}, principal{tenant: k.TenantID, keyID: k.ID, role: k.Role}))
+	ctx = huma.WithValue(ctx, principalKey{}, principal{tenant: k.TenantID, keyID: k.ID, role: k.Role})
+	if o.Method != http.MethodGet {
+		// A command waits for the engine; past the deadline it is answered 503 (the event
+		// may still be applied: it is durable in the journal).
+		c, cancel := context.WithTimeout(ctx.Context(), CommandTimeout)
+		defer cancel()
+		ctx = huma.WithContext(ctx, c)
+	}
+	next(ctx)
 }
+
+// CommandTimeout is how long a write waits for its event to be applied.
+const CommandTimeout = 30 * time.Second
 
 func bearer(h string) (string, bool) {
 	scheme, tok, ok := strings.Cut(h, " ")

@@ -38,7 +38,7 @@ type seriesInput struct {
 	From      time.Time `query:"from" doc:"Inclusive start (RFC 3339)"`
 	To        time.Time `query:"to" doc:"Exclusive end (RFC 3339)"`
 	Cursor    string    `query:"cursor"`
-	Limit     int       `query:"limit" minimum:"1" maximum:"1000" default:"500"`
+	Limit     int       `query:"limit" minimum:"1" maximum:"500" default:"500"`
 }
 
 func (s *Server) registerPrices() {
@@ -83,6 +83,10 @@ func (s *Server) registerPrices() {
 			}
 			ticks, err := s.o.Store.Prices(ctx, caller(ctx).tenant, gt.PriceQuery{Commodity: in.Commodity,
 				From: in.From, To: in.To, After: after, Limit: in.Limit + 1})
+			if gt.ErrorCode(err) == gt.EINVALID && after != "" {
+				return nil, huma.NewError(http.StatusBadRequest, "cursor: not a cursor returned by this API",
+					&huma.ErrorDetail{Location: "query.cursor", Message: "not a cursor returned by this API", Value: in.Cursor})
+			}
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}

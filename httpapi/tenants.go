@@ -103,15 +103,10 @@ func (s *Server) registerKeys() {
 			if _, err := s.o.Node.Command(ctx, gt.EventAPIKeyRevoke, p.tenant, p.keyID, gt.IDRef{ID: in.ID}); err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			keys, err := s.o.Store.APIKeys(ctx, p.tenant, gt.ListOptions{Limit: gt.MaxPageSize})
+			k, err := s.o.Store.APIKey(ctx, p.tenant, in.ID)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			for _, k := range keys {
-				if k.ID == in.ID {
-					return &keyOutput{Body: k}, nil
-				}
-			}
-			return nil, huma.Error404NotFound("API key not found")
+			return &keyOutput{Body: *k}, nil
 		})
 }

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -116,16 +115,11 @@ func (n *Node) CreateAPIKey(ctx context.Context, tenant, actor, name string, rol
 	if _, err := n.Command(ctx, gt.EventAPIKeyCreate, tenant, actor, gt.APIKeyCreate{Key: k, Hash: hash}); err != nil {
 		return nil, "", err
 	}
-	keys, err := n.s.APIKeys(ctx, tenant, gt.ListOptions{After: "", Limit: gt.MaxPageSize})
+	got, err := n.s.APIKey(ctx, tenant, k.ID)
 	if err != nil {
 		return nil, "", err
 	}
-	for i := range keys {
-		if keys[i].ID == k.ID {
-			return &keys[i], secret, nil
-		}
-	}
-	return nil, "", errors.New("created key not found in the store")
+	return got, secret, nil
 }
 
 // IssueDeviceToken gives a device a new token (replacing any previous one) and returns

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,15 +41,19 @@ func TestNodeOnExternalServices(t *testing.T) {
 	jo := journal.Options{URL: natsURL, Stream: "GT_TEST_" + run, Subject: "gt.test." + run}
 	t.Cleanup(func() { deleteStream(t, jo) })
 
+	var seen []uint64         // versions of the counter loan written to the store, both nodes
+	var store *recordingStore // the latest node's store
 	open := func() (*node.Node, context.CancelFunc, chan error, func()) {
 		j, err := journal.Open(ctx, jo)
 		if err != nil {
 			t.Fatalf("open external journal: %v", err)
 		}
-		s, err := postgres.Open(ctx, pgSchemaURL)
+		pg, err := postgres.Open(ctx, pgSchemaURL)
 		if err != nil {
 			t.Fatalf("open PostgreSQL store: %v", err)
 		}
+		s := &recordingStore{Store: pg, loan: "counter", seen: &seen}
+		store = s
 		n, err := node.New(node.Options{Journal: j, Store: s, SnapshotEvery: 40})
 		if err != nil {
 			t.Fatal(err)
@@ -60,6 +66,10 @@ func TestNodeOnExternalServices(t *testing.T) {
 	}
 
 	n1, kill, done, closeAll := open()
+	// The first node never saves a snapshot (as if killed before its first one), so the
+	// second replays from the start through events already in the store.
+	store.crashed.Store(true)
+	store.stallFrom, store.stalled = 100, make(chan struct{})
 	if _, _, err := n1.CreateTenant(ctx, "bank-a", "Bank A"); err != nil {
 		t.Fatal(err)
 	}
@@ -86,20 +96,22 @@ func TestNodeOnExternalServices(t *testing.T) {
 		}
 	}
 	appendN(n1, 0, 150)
-	for n1.Applied() < 100 {
-		time.Sleep(time.Millisecond)
-	}
-	kill() // the consumer dies mid-stream
+	<-store.stalled // projection is stuck at event 100; later events are journaled only
+	kill()          // the consumer dies mid-stream, without a final snapshot
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	killedAt := n1.Applied()
+	if snap, _, _ := store.LatestSnapshot(ctx); snap >= killedAt {
+		t.Errorf("the killed node left a snapshot at %d, want one older than the kill at %d (the replay path untested)", snap, killedAt)
+	}
 	closeAll()
 
 	n2, stop, done2, closeAll2 := open()
 	if n2.Applied() < killedAt {
 		t.Errorf("resumed node starts at %d, before the %d already applied", n2.Applied(), killedAt)
 	}
+
 	appendN(n2, 150, total)
 	last, err := n2.Command(ctx, gt.EventTick, "bank-a", "t", nil)
 	if err != nil {
@@ -121,6 +133,17 @@ func TestNodeOnExternalServices(t *testing.T) {
 	}
 	if seq, _ := s.ProjectedSeq(ctx); seq != last {
 		t.Errorf("projected sequence %d, want %d", seq, last)
+	}
+	// Exactly once: the counter's create and its 300 updates were each written to the
+	// store once, in journal order, across the kill and the resume.
+	if len(seen) != total+1 {
+		t.Errorf("the counter loan was written %d times, want %d", len(seen), total+1)
+	}
+	for i := 1; i < len(seen); i++ {
+		if seen[i] <= seen[i-1] {
+			t.Errorf("write %d has version %d after %d: an event was projected twice or out of order", i, seen[i], seen[i-1])
+			break
+		}
 	}
 	closeAll2()
 }
@@ -151,4 +174,47 @@ func deleteStream(t *testing.T, o journal.Options) {
 	if err != nil {
 		t.Logf("delete stream %s: %v", o.Stream, err)
 	}
+}
+
+// recordingStore records the version of every write of one loan. Once crashed is set it
+// drops snapshots, as a process killed with SIGKILL never takes its final one.
+type recordingStore struct {
+	gt.Store
+	loan    string
+	mu      sync.Mutex
+	seen    *[]uint64
+	crashed atomic.Bool
+	// stallFrom, when set, makes the write of any version at or above it block until the
+	// node is stopped: the process "dies" with events journaled but not projected.
+	stallFrom uint64
+	stalled   chan struct{}
+	once      sync.Once
+}
+
+func (r *recordingStore) SaveSnapshot(ctx context.Context, seq uint64, data []byte) error {
+	if r.crashed.Load() {
+		return nil
+	}
+	return r.Store.SaveSnapshot(ctx, seq, data)
+}
+
+func (r *recordingStore) ApplyChanges(ctx context.Context, c *gt.Changes) error {
+	for _, l := range c.Loans {
+		if r.stallFrom > 0 && l.ID == r.loan && l.Version >= r.stallFrom {
+			r.once.Do(func() { close(r.stalled) })
+			<-ctx.Done()
+			return ctx.Err()
+		}
+	}
+	if err := r.Store.ApplyChanges(ctx, c); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, l := range c.Loans {
+		if l.ID == r.loan {
+			*r.seen = append(*r.seen, l.Version)
+		}
+	}
+	return nil
 }

@@ -73,13 +73,13 @@ func (n *Node) Ready() <-chan struct{} { return n.ready }
 func (n *Node) Applied() uint64 { return n.applied.Load() }
 
 // Run restores the engine from the latest snapshot, replays the journal tail and then
-// applies new events as they are appended, until ctx is done. On return it has taken a
-// final snapshot when anything was applied since the last one.
+// applies new events as they are appended, until ctx is done (it then returns nil). On
+// return it has taken a final snapshot when everything applied was also projected.
+//
+// Run refuses to start when the store has seen more events than the journal holds (the
+// store belongs to another journal), and stops with an error when the store rejects a
+// change as invalid: retrying a deterministic rejection would wedge every later write.
 func (n *Node) Run(ctx context.Context) error {
-	eng, err := n.restore(ctx)
-	if err != nil {
-		return err
-	}
 	projected, err := n.s.ProjectedSeq(ctx)
 	if err != nil {
 		return fmt.Errorf("read projected sequence: %w", err)
@@ -88,12 +88,23 @@ func (n *Node) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read journal end: %w", err)
 	}
+	if projected > last {
+		return fmt.Errorf("the store has applied %d events but the journal holds only %d: "+
+			"the store belongs to another journal; start with an empty store or the journal it was built from", projected, last)
+	}
+	eng, err := n.restore(ctx, projected)
+	if err != nil {
+		return err
+	}
 	n.log.Info("node starting", "snapshot_seq", eng.Seq(), "projected_seq", projected, "journal_seq", last)
 	n.applied.Store(eng.Seq())
 	if eng.Seq() >= last {
 		close(n.ready)
 	}
 	snapped := eng.Seq()
+	// upTo is the last sequence whose effects are in the store (restore never starts
+	// ahead of it); a snapshot is only ever taken at it, never ahead of the projection.
+	upTo := eng.Seq()
 	start := time.Now()
 	ch := &gt.Changes{}
 	err = n.j.Consume(ctx, eng.Seq()+1, func(batch []gt.Event) error {
@@ -117,6 +128,7 @@ func (n *Node) Run(ctx context.Context) error {
 				return err
 			}
 		}
+		upTo = ch.Seq
 		n.applied.Store(ch.Seq)
 		n.m.applied.Add(float64(len(batch)))
 		n.m.batch.Observe(time.Since(t).Seconds())
@@ -140,7 +152,7 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 		return nil
 	})
-	if eng.Seq() > snapped {
+	if eng.Seq() > snapped && eng.Seq() == upTo {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		if serr := n.snapshot(sctx, eng); serr != nil {
 			n.log.Warn("final snapshot", "err", serr)
@@ -155,12 +167,17 @@ func (n *Node) Run(ctx context.Context) error {
 
 // restore builds the engine from the newest snapshot, or empty when there is none or it
 // cannot be read (then the journal is replayed from the start).
-func (n *Node) restore(ctx context.Context) (*engine.Engine, error) {
+func (n *Node) restore(ctx context.Context, projected uint64) (*engine.Engine, error) {
 	seq, data, err := n.s.LatestSnapshot(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot: %w", err)
 	}
 	if data == nil {
+		return engine.New(), nil
+	}
+	if seq > projected {
+		// Events after the projection would be skipped by the store: replay instead.
+		n.log.Warn("snapshot is ahead of the store, replaying the whole journal", "snapshot_seq", seq, "projected_seq", projected)
 		return engine.New(), nil
 	}
 	eng, err := engine.Restore(data)
@@ -181,6 +198,9 @@ func (n *Node) project(ctx context.Context, ch *gt.Changes) error {
 			return nil
 		}
 		n.m.storeErrors.Inc()
+		if gt.ErrorCode(err) == gt.EINVALID {
+			return fmt.Errorf("the store rejected the changes of events up to %d: %w", ch.Seq, err)
+		}
 		n.log.Error("project changes", "seq", ch.Seq, "err", err, "retry_in", backoff)
 		select {
 		case <-ctx.Done():

@@ -28,6 +28,11 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash string) (*gt.APIKey, erro
 	return apiKeys.where(ctx, s.pool, "hash = $1", hash)
 }
 
+// APIKey returns a tenant's API key by id, or an ENOTFOUND error.
+func (s *Store) APIKey(ctx context.Context, tenant, id string) (*gt.APIKey, error) {
+	return apiKeys.one(ctx, s.pool, tenant, id)
+}
+
 // APIKeys returns one page of a tenant's API keys, ordered by id.
 func (s *Store) APIKeys(ctx context.Context, tenant string, o gt.ListOptions) ([]gt.APIKey, error) {
 	return apiKeys.page(ctx, s.pool, tenant, o)

@@ -23,6 +23,17 @@ func checkAll(t *testing.T, s gt.Store, tenant string, c *gt.Changes) {
 	for i := range c.APIKeys {
 		r := &c.APIKeys[i]
 		get(t, "APIKeyByHash("+r.ID+")", func() (*gt.APIKey, error) { return s.APIKeyByHash(ctx, r.Hash) }, r)
+		get(t, describe("APIKey", r.TenantID, r.ID), func() (*gt.APIKey, error) { return s.APIKey(ctx, r.TenantID, r.ID) }, r)
+		other := tenantA
+		if r.TenantID == tenantA {
+			other = tenantB
+		}
+		// Tenants may use the same key ids; the other tenant's lookup never yields this key.
+		if k, err := s.APIKey(ctx, other, r.ID); err == nil && (k.TenantID != other || k.Hash == r.Hash) {
+			t.Errorf("%s returned %s's key %+v", describe("APIKey", other, r.ID), r.TenantID, k)
+		} else if err != nil && gt.ErrorCode(err) != gt.ENOTFOUND {
+			t.Errorf("%s: %v", describe("APIKey", other, r.ID), err)
+		}
 	}
 	for i := range c.Parties {
 		r := &c.Parties[i]
@@ -160,6 +171,7 @@ func testNotFound(t *testing.T, s gt.Store) {
 		notFound(t, "Tenant", func() (*gt.Tenant, error) { return s.Tenant(ctx, "no-such-bank") })
 		notFound(t, "APIKeyByHash", func() (*gt.APIKey, error) { return s.APIKeyByHash(ctx, hashOf(tenantA, "nope")) })
 		notFound(t, "APIKeyByHash(\"\")", func() (*gt.APIKey, error) { return s.APIKeyByHash(ctx, "") })
+		notFound(t, "APIKey", func() (*gt.APIKey, error) { return s.APIKey(ctx, tenantA, "no-such-key") })
 		notFound(t, "DeviceByTokenHash", func() (*gt.Device, error) { return s.DeviceByTokenHash(ctx, hashOf(tenantA, "nope")) })
 		notFound(t, "DeviceByTokenHash(\"\")", func() (*gt.Device, error) { return s.DeviceByTokenHash(ctx, "") })
 		notFound(t, "Party", func() (*gt.Party, error) { return s.Party(ctx, tenantA, "no-such-party") })

@@ -22,6 +22,8 @@ type importCmd struct {
 	Commodity string `help:"For two-column price files (Date,Price): the commodity." placeholder:"NAME"`
 	Unit      string `help:"For two-column price files: the unit of the price, e.g. bbl." placeholder:"UNIT"`
 	Currency  string `help:"For two-column price files: the ISO 4217 currency." placeholder:"CODE"`
+
+	recorded int // price ticks recorded so far
 }
 
 // priceChunk is the number of ticks per prices event: a large history is recorded in
@@ -29,8 +31,9 @@ type importCmd struct {
 const priceChunk = 5000
 
 // Run parses and validates the whole file first, so that a bad row stops the import
-// before anything is written. Master data then goes in as one atomic event; prices,
-// which the engine accepts once valid, go in chunks.
+// before anything is written. Master data then goes in as one atomic event. Prices go in
+// chunks of priceChunk ticks (the engine accepts valid ticks, so only an outage can stop
+// an import part way, and the message then says how far it got).
 func (c *importCmd) Run(e *env) error {
 	f, err := os.Open(c.File)
 	if err != nil {
@@ -55,6 +58,10 @@ func (c *importCmd) Run(e *env) error {
 	} else {
 		err = withDataDir(e, func(sys *system) error { return c.local(e, sys, b) },
 			func(base string) error { return c.remote(e, base, apiKey, b) })
+	}
+	if err != nil && c.Kind == "prices" && c.recorded > 0 {
+		return fmt.Errorf("import %s: %s (%d of %d ticks were recorded before the failure; importing the file again is safe: "+
+			"a tick replaces the tick of the same commodity and time)", c.File, describeAll(err), c.recorded, n)
 	}
 	if err != nil {
 		return fmt.Errorf("import %s: %s (nothing was imported)", c.File, describeAll(b.Locate(err)))
@@ -82,8 +89,13 @@ func (c *importCmd) local(e *env, sys *system, b *csvimport.Batch) error {
 			}
 			events = append(events, ev)
 		}
-		_, err := sys.node.Submit(e.ctx, events...)
-		return err
+		for i, ev := range events {
+			if _, err := sys.node.Submit(e.ctx, ev); err != nil {
+				return err
+			}
+			c.recorded += min(priceChunk, len(b.Records.Prices)-i*priceChunk)
+		}
+		return nil
 	}
 	_, err := sys.node.Command(e.ctx, gt.EventRecordsPut, c.Tenant, "import", b.Records)
 	return err
@@ -98,6 +110,7 @@ func (c *importCmd) remote(e *env, base, apiKey string, b *csvimport.Batch) erro
 			if err := callAPI(e, http.MethodPost, base+"/api/v1/prices", apiKey, httpapi.PricesRequest{Ticks: chunk}, nil); err != nil {
 				return err
 			}
+			c.recorded += len(chunk)
 		}
 		return nil
 	}
