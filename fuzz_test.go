@@ -27,7 +27,8 @@ const fuzzQingdaoWarehouse = `{"type":"Polygon","coordinates":[[[120.3101,36.081
 
 // FuzzPolygon decodes arbitrary JSON into a Polygon. Validate must not panic and must
 // fail with an EINVALID error naming a field; a polygon it accepts has closed rings of at
-// least four WGS84 positions, survives a JSON round trip, and contains no point far
+// least four WGS84 positions whose non-adjacent edges do not touch (checked pair by pair
+// against the sweep in Validate), survives a JSON round trip, and contains no point far
 // outside its exterior ring.
 func FuzzPolygon(f *testing.F) {
 	for _, s := range []string{
@@ -73,12 +74,12 @@ func FuzzPolygon(f *testing.F) {
 // once as given (NaN, infinities, subnormals, out of range) and once folded into the
 // WGS84 ranges, and checks what Validate accepts as FuzzPolygon does.
 func FuzzPolygonCoordinates(f *testing.F) {
-	seed := func(close bool, pts ...float64) {
+	seed := func(closed bool, pts ...float64) {
 		b := make([]byte, 0, 8*len(pts))
 		for _, v := range pts {
 			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
 		}
-		f.Add(b, close, false)
+		f.Add(b, closed, false)
 	}
 	seed(true, 120.3101, 36.0812, 120.3135, 36.0812, 120.3135, 36.0839, 120.3101, 36.0839)
 	seed(false, 120.3101, 36.0812, 120.3135, 36.0812, 120.3135, 36.0839, 120.3101, 36.0812)
@@ -88,7 +89,7 @@ func FuzzPolygonCoordinates(f *testing.F) {
 	seed(true, math.Inf(1), 0, 1, 0, 1, 1)
 	seed(true, 5e-324, 0, 0, 5e-324, -5e-324, 0)
 	seed(true, 359.5, 179.5, 361, 179.5, 361, 181)
-	f.Fuzz(func(t *testing.T, raw []byte, close, hole bool) {
+	f.Fuzz(func(t *testing.T, raw []byte, closed, hole bool) {
 		var ring, folded [][2]float64
 		for i := 0; i+16 <= len(raw) && len(ring) < 50; i += 16 {
 			lon := math.Float64frombits(binary.LittleEndian.Uint64(raw[i:]))
@@ -97,13 +98,13 @@ func FuzzPolygonCoordinates(f *testing.F) {
 			folded = append(folded, [2]float64{math.Mod(lon, 180), math.Mod(lat, 90)})
 		}
 		for _, r := range [][][2]float64{ring, folded} {
-			if close && len(r) > 0 {
+			if closed && len(r) > 0 {
 				r = append(r, r[0])
 			}
 			p := gt.Polygon{Type: "Polygon", Coordinates: [][][2]float64{r}}
 			if hole {
-				// The ring again as its own hole: allowed by Validate, and then no
-				// point can be inside.
+				// The ring again as its own hole: Validate takes it only when its
+				// vertices fall inside the exterior, and then no point is inside.
 				p.Coordinates = append(p.Coordinates, r)
 			}
 			if checkPolygon(t, &p) && hole {
@@ -208,6 +209,16 @@ func checkPolygon(t *testing.T, p *gt.Polygon) bool {
 			t.Fatalf("Validate() = %v (code %q, field %q), want an EINVALID error with a field",
 				err, gt.ErrorCode(err), gt.ErrorField(err))
 		}
+		var i, j int
+		if _, e := fmt.Sscanf(gt.ErrorMessage(err), "ring crosses itself between edges %d and %d", &i, &j); e == nil {
+			var r int
+			fmt.Sscanf(gt.ErrorField(err), "coordinates[%d]", &r)
+			ring := p.Coordinates[r]
+			if i < 0 || j >= len(ring)-1 || j-i < 2 || (i == 0 && j == len(ring)-2) ||
+				!segmentsTouch(ring[i], ring[i+1], ring[j], ring[j+1]) {
+				t.Fatalf("Validate() = %v, but edges %d and %d of %v are adjacent or apart", err, i, j, ring)
+			}
+		}
 		// Contains is defined on any polygon, valid or not.
 		p.Contains(0, 0)
 		if len(p.Coordinates) > 0 && len(p.Coordinates[0]) > 0 {
@@ -242,6 +253,11 @@ func checkPolygon(t *testing.T, p *gt.Polygon) bool {
 	if n > gt.MaxPolygonVertices {
 		t.Fatalf("Validate accepted %d positions, more than %d", n, gt.MaxPolygonVertices)
 	}
+	for r, ring := range p.Coordinates {
+		if i, j, ok := ringCrossing(ring); ok {
+			t.Fatalf("Validate accepted ring %d whose edges %d and %d touch or cross: %v", r, i, j, ring)
+		}
+	}
 	v := p.Coordinates[0][0]
 	if a, b := p.Contains(v[0], v[1]), p.Contains(v[0], v[1]); a != b {
 		t.Fatalf("Contains(first vertex %v) gave %v, then %v", v, a, b)
@@ -260,6 +276,34 @@ func checkPolygon(t *testing.T, p *gt.Polygon) bool {
 		}
 	}
 	return true
+}
+
+// ringCrossing compares every pair of non-adjacent edges of a closed ring: the slow and
+// obvious oracle for the sweep in Polygon.Validate.
+func ringCrossing(ring [][2]float64) (int, int, bool) {
+	m := len(ring) - 1
+	for i := 0; i < m; i++ {
+		for j := i + 2; j < m; j++ {
+			if !(i == 0 && j == m-1) && segmentsTouch(ring[i], ring[i+1], ring[j], ring[j+1]) {
+				return i, j, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// segmentsTouch reports whether segments p1-p2 and p3-p4 cross or touch.
+func segmentsTouch(p1, p2, p3, p4 [2]float64) bool {
+	orient := func(a, b, c [2]float64) float64 { return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0]) }
+	on := func(a, b, p [2]float64) bool {
+		return math.Min(a[0], b[0]) <= p[0] && p[0] <= math.Max(a[0], b[0]) &&
+			math.Min(a[1], b[1]) <= p[1] && p[1] <= math.Max(a[1], b[1])
+	}
+	d1, d2, d3, d4 := orient(p3, p4, p1), orient(p3, p4, p2), orient(p1, p2, p3), orient(p1, p2, p4)
+	if (d1 > 0 && d2 < 0 || d1 < 0 && d2 > 0) && (d3 > 0 && d4 < 0 || d3 < 0 && d4 > 0) {
+		return true
+	}
+	return d1 == 0 && on(p3, p4, p1) || d2 == 0 && on(p3, p4, p2) || d3 == 0 && on(p1, p2, p3) || d4 == 0 && on(p1, p2, p4)
 }
 
 // fuzzCurrencies are currencies with 2, 0 and 3 minor-unit digits.

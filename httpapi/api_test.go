@@ -250,8 +250,15 @@ func TestHealthReadinessMetricsOpenAPI(t *testing.T) {
 	h := newHarness(t)
 	h.must(200, "GET", "/healthz", "", nil)
 	h.must(200, "GET", "/readyz", "", nil)
-	if m := h.must(200, "GET", "/metrics", "", nil); !strings.Contains(string(m.body), "go_goroutines") {
-		t.Errorf("/metrics lacks go_goroutines")
+	key := h.tenant("bank-a")
+	h.must(201, "POST", "/api/v1/parties", key, map[string]any{"name": "x", "roles": []string{"borrower"}})
+	h.must(422, "POST", "/api/v1/parties", key, map[string]any{"name": "x", "roles": []string{"lender"}})
+	m := string(h.must(200, "GET", "/metrics", "", nil).body)
+	for _, want := range []string{`groundtruth_http_requests_total{code="201",operation="create-party"} 1`,
+		`groundtruth_http_requests_total{code="422",operation="create-party"} 1`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 	doc := h.must(200, "GET", "/api/v1/openapi.json", "", nil).json(t)
 	if doc["openapi"] != "3.1.0" {

@@ -47,7 +47,11 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		huma.WriteErr(s.api, ctx, http.StatusForbidden, "role "+string(k.Role)+" may not "+o.Summary)
 		return
 	}
-	ctx = huma.WithValue(ctx, principalKey{}, principal{tenant: k.TenantID, keyID: k.ID, role: k.Role})
+	p := principal{tenant: k.TenantID, keyID: k.ID, role: k.Role}
+	if h, ok := ctx.Context().Value(principalHolderKey{}).(*principal); ok {
+		*h = p
+	}
+	ctx = huma.WithValue(ctx, principalKey{}, p)
 	if o.Method != http.MethodGet {
 		// A command waits for the engine; past the deadline it is answered 503 (the event
 		// may still be applied: it is durable in the journal).

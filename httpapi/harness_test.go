@@ -16,6 +16,8 @@ import (
 	"groundtruth/journal"
 	"groundtruth/node"
 	"groundtruth/sqlite"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // harness is a real server in-process: embedded journal, SQLite store, node and API.
@@ -46,7 +48,8 @@ func newHarness(t testing.TB) *harness {
 	go func() { done <- n.Run(ctx) }()
 	<-n.Ready()
 	h := &harness{t: t, node: n, store: st}
-	h.srv = httptest.NewServer(httpapi.New(httpapi.Options{Node: n, Store: st,
+	reg := prometheus.NewRegistry()
+	h.srv = httptest.NewServer(httpapi.New(httpapi.Options{Node: n, Store: st, Gatherer: reg, Registerer: reg,
 		Operator: func(tok string) bool { return tok == "operator-secret" }}))
 	t.Cleanup(func() {
 		h.srv.Close()

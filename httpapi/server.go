@@ -35,6 +35,8 @@ type Options struct {
 	Operator func(token string) bool
 	// Gatherer serves /metrics; nil serves the default registry.
 	Gatherer prometheus.Gatherer
+	// Registerer receives the API's own metrics; nil registers nothing.
+	Registerer prometheus.Registerer
 	// Version is reported in the OpenAPI document.
 	Version string
 }
@@ -71,7 +73,7 @@ func New(o Options) *Server {
 	cfg.Security = []map[string][]string{{"apiKey": {}}}
 	cfg.Components.Schemas.RegisterTypeAlias(reflect.TypeFor[gt.Duration](), reflect.TypeFor[string]())
 	s.api = humago.New(s.mux, cfg)
-	s.api.UseMiddleware(s.authenticate)
+	s.api.UseMiddleware(newObserver(o.Logger, o.Registerer).middleware, s.authenticate)
 
 	s.registerTenants()
 	s.registerKeys()

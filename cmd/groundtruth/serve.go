@@ -43,7 +43,7 @@ func (c *serveCmd) Run(e *env) error {
 		return err
 	}
 	api := httpapi.New(httpapi.Options{Node: sys.node, Store: sys.store, Logger: log,
-		Operator: operatorCheck(e.cfg.Data), Gatherer: reg, Version: version})
+		Operator: operatorCheck(e.cfg.Data), Gatherer: reg, Registerer: reg, Version: version})
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	base := "http://" + displayAddr(ln.Addr())
