@@ -15,8 +15,12 @@ func (d Duration) MarshalJSON() ([]byte, error) {
 	return json.Marshal(time.Duration(d).String())
 }
 
-// UnmarshalJSON reads a duration string; a bare number is rejected to avoid unit mistakes.
+// UnmarshalJSON reads a duration string; a bare number is rejected to avoid unit
+// mistakes; null leaves the duration unchanged.
 func (d *Duration) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil // as encoding/json does for other types: null leaves the value alone
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("duration must be a string such as \"72h\"")

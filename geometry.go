@@ -60,6 +60,9 @@ func (p *Polygon) Validate() error {
 					return FieldErrorf(fmt.Sprintf("%s[%d]", field, i), "a hole must lie inside the exterior ring")
 				}
 			}
+			if i, _, ok := ringsCross(ring, p.Coordinates[0]); ok {
+				return FieldErrorf(field, "edge %d of the hole crosses the exterior ring", i)
+			}
 		}
 	}
 	return nil
@@ -129,6 +132,45 @@ func selfIntersection(ring [][2]float64) (int, int, bool) {
 			}
 			if segmentsIntersect(ring[i], ring[i+1], ring[j], ring[j+1]) {
 				return i, j, true
+			}
+		}
+		active = append(active, e)
+	}
+	return 0, 0, false
+}
+
+// ringsCross finds an edge of ring a and an edge of ring b that touch or cross, with the
+// same sweep as selfIntersection.
+func ringsCross(a, b [][2]float64) (int, int, bool) {
+	type edge struct {
+		ring       int // 0 for a, 1 for b
+		i          int
+		p, q       [2]float64
+		minX, maxX float64
+	}
+	var edges []edge
+	for r, ring := range [][][2]float64{a, b} {
+		for i := 0; i+1 < len(ring); i++ {
+			p, q := ring[i], ring[i+1]
+			edges = append(edges, edge{r, i, p, q, math.Min(p[0], q[0]), math.Max(p[0], q[0])})
+		}
+	}
+	sort.Slice(edges, func(x, y int) bool { return edges[x].minX < edges[y].minX })
+	var active []edge
+	for _, e := range edges {
+		keep := active[:0]
+		for _, o := range active {
+			if o.maxX >= e.minX {
+				keep = append(keep, o)
+			}
+		}
+		active = keep
+		for _, o := range active {
+			if o.ring != e.ring && segmentsIntersect(o.p, o.q, e.p, e.q) {
+				if e.ring == 0 {
+					return e.i, o.i, true
+				}
+				return o.i, e.i, true
 			}
 		}
 		active = append(active, e)

@@ -20,6 +20,10 @@ func TestPolygonValidate(t *testing.T) {
 		{"square with hole", [][][2]float64{sq, ring([2]float64{0.2, 0.2}, [2]float64{0.4, 0.2}, [2]float64{0.4, 0.4})}, ""},
 		{"bow tie", [][][2]float64{ring([2]float64{0, 0}, [2]float64{1, 1}, [2]float64{1, 0}, [2]float64{0, 1})}, "coordinates[0]"},
 		{"hole outside", [][][2]float64{sq, ring([2]float64{2, 2}, [2]float64{3, 2}, [2]float64{3, 3})}, "coordinates[1][0]"},
+		{"hole across the notch of a U", [][][2]float64{
+			ring([2]float64{0, 0}, [2]float64{3, 0}, [2]float64{3, 3}, [2]float64{2, 3}, [2]float64{2, 1}, [2]float64{1, 1}, [2]float64{1, 3}, [2]float64{0, 3}),
+			ring([2]float64{0.5, 2}, [2]float64{2.5, 2}, [2]float64{2.5, 2.5}, [2]float64{0.5, 2.5})}, "coordinates[1]"},
+		{"hole touching the exterior", [][][2]float64{sq, ring([2]float64{0, 0.5}, [2]float64{0.5, 0.4}, [2]float64{0.5, 0.6})}, "coordinates[1]"},
 		{"open ring", [][][2]float64{sq[:4]}, "coordinates[0]"},
 		{"latitude 91", [][][2]float64{ring([2]float64{0, 0}, [2]float64{1, 0}, [2]float64{1, 91})}, "coordinates[0][2]"},
 		{"NaN", [][][2]float64{ring([2]float64{0, 0}, [2]float64{math.NaN(), 0}, [2]float64{1, 1})}, "coordinates[0][1]"},

@@ -52,11 +52,11 @@ func (m Money) String() string {
 		return fmt.Sprintf("%d %s", m.Amount, m.Currency)
 	}
 	neg := m.Amount < 0
-	a := m.Amount
+	a := uint64(m.Amount) // the magnitude: two's complement keeps MinInt64 exact
 	if neg {
 		a = -a
 	}
-	p := int64(math.Pow10(exp))
+	p := uint64(math.Pow10(exp))
 	s := fmt.Sprintf("%d.%0*d %s", a/p, exp, a%p, m.Currency)
 	if neg {
 		s = "-" + s
@@ -72,8 +72,10 @@ func ParseMoney(s, currency string) (Money, error) {
 		return Money{}, ValidateCurrency(currency)
 	}
 	s = strings.TrimSpace(s)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
+	sign := ""
+	if strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+") {
+		sign, s = s[:1], s[1:]
+	}
 	whole, frac, hasDot := strings.Cut(s, ".")
 	if whole == "" && (!hasDot || frac == "") {
 		return Money{}, Errorf(EINVALID, "amount %q is not a decimal number", s)
@@ -91,12 +93,9 @@ func ParseMoney(s, currency string) (Money, error) {
 			return Money{}, Errorf(EINVALID, "amount %q is not a decimal number", s)
 		}
 	}
-	v, err := strconv.ParseInt(digits, 10, 64)
+	v, err := strconv.ParseInt(sign+digits, 10, 64)
 	if err != nil {
 		return Money{}, Errorf(EINVALID, "amount %q is out of range", s)
-	}
-	if neg {
-		v = -v
 	}
 	return Money{Amount: v, Currency: currency}, nil
 }

@@ -74,6 +74,23 @@ func Restore(data []byte) (*Engine, error) {
 		fillNil(&ts.Devices, fresh.Devices)
 		fillNil(&ts.Releases, fresh.Releases)
 		fillNil(&ts.Prices, fresh.Prices)
+		if ts.Tenant.ID != tid {
+			return nil, fmt.Errorf("decode snapshot: tenant %q holds the record of %q", tid, ts.Tenant.ID)
+		}
+		for _, err := range []error{
+			wellFormed("key", ts.Keys, func(v *gt.APIKey) string { return v.ID }),
+			wellFormed("party", ts.Parties, func(v *gt.Party) string { return v.ID }),
+			wellFormed("site", ts.Sites, func(v *gt.Site) string { return v.ID }),
+			wellFormed("loan", ts.Loans, func(v *gt.Loan) string { return v.ID }),
+			wellFormed("collateral", ts.Collateral, func(v *gt.Collateral) string { return v.ID }),
+			wellFormed("device", ts.Devices, func(v *gt.Device) string { return v.ID }),
+			wellFormed("release", ts.Releases, func(v *gt.Release) string { return v.ID }),
+			wellFormed("price", ts.Prices, func(v *gt.PriceTick) string { return v.Commodity }),
+		} {
+			if err != nil {
+				return nil, fmt.Errorf("decode snapshot of tenant %q: %w", tid, err)
+			}
+		}
 		sec := s.Secrets[tid]
 		for kid, k := range ts.Keys {
 			k.Hash = sec["key:"+kid]
@@ -94,4 +111,18 @@ func fillNil[M ~map[K]V, K comparable, V any](m *M, empty M) {
 	if *m == nil {
 		*m = empty
 	}
+}
+
+// wellFormed checks that a snapshot map holds no null record and that each record sits
+// under its own key.
+func wellFormed[V any](kind string, m map[string]*V, key func(*V) string) error {
+	for k, v := range m {
+		if v == nil {
+			return fmt.Errorf("%s %q is null", kind, k)
+		}
+		if key(v) != k {
+			return fmt.Errorf("%s %q is stored under %q", kind, key(v), k)
+		}
+	}
+	return nil
 }

@@ -383,3 +383,18 @@ func TestUpdatesKeepOthersReferencesValid(t *testing.T) {
 	dev.ZoneID = ""
 	f.must(t, gt.EventRecordsUpdate, "bank-a", gt.Records{Sites: []gt.Site{site}, Collateral: []gt.Collateral{lotNoZone}, Devices: []gt.Device{dev}})
 }
+
+func TestRestoreRejectsNullOrMisfiledRecords(t *testing.T) {
+	for _, in := range []string{
+		`{"format":1,"tenants":{"t":{"tenant":{"id":"t","name":"T"},"keys":{"k":null}}}}`,
+		`{"format":1,"tenants":{"t":{"tenant":{"id":"t","name":"T"},"devices":{"d":null}}}}`,
+		`{"format":1,"tenants":{"t":{"tenant":{"id":"t","name":"T"},"parties":{"p":null}}}}`,
+		`{"format":1,"tenants":{"t":{"tenant":{"id":"t","name":"T"},"prices":{"copper":null}}}}`,
+		`{"format":1,"tenants":{"t":{"tenant":{"id":"t","name":"T"},"loans":{"a":{"id":"b"}}}}}`,
+		`{"format":1,"tenants":{"t":{"tenant":{"id":"u","name":"U"}}}}`,
+	} {
+		if _, err := engine.Restore([]byte(in)); err == nil {
+			t.Errorf("Restore(%s) succeeded", in)
+		}
+	}
+}
