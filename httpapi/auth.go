@@ -28,7 +28,7 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 			huma.WriteErr(s.api, ctx, http.StatusForbidden, "this route needs an operator token")
 			return
 		}
-		next(huma.WithValue(ctx, principalKey{}, principal{keyID: "operator"}))
+		next(withPrincipal(ctx, principal{keyID: "operator"}))
 		return
 	}
 	k, err := s.o.Store.APIKeyByHash(ctx.Context(), gt.HashSecret(token))
@@ -47,11 +47,7 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		huma.WriteErr(s.api, ctx, http.StatusForbidden, "role "+string(k.Role)+" may not "+o.Summary)
 		return
 	}
-	p := principal{tenant: k.TenantID, keyID: k.ID, role: k.Role}
-	if h, ok := ctx.Context().Value(principalHolderKey{}).(*principal); ok {
-		*h = p
-	}
-	ctx = huma.WithValue(ctx, principalKey{}, p)
+	ctx = withPrincipal(ctx, principal{tenant: k.TenantID, keyID: k.ID, role: k.Role})
 	if o.Method != http.MethodGet {
 		// A command waits for the engine; past the deadline it is answered 503 (the event
 		// may still be applied: it is durable in the journal).
@@ -64,6 +60,15 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 
 // CommandTimeout is how long a write waits for its event to be applied.
 const CommandTimeout = 30 * time.Second
+
+// withPrincipal records the caller in the request context, and in the observer's holder
+// so that the request log names the tenant and key.
+func withPrincipal(ctx huma.Context, p principal) huma.Context {
+	if h, ok := ctx.Context().Value(principalHolderKey{}).(*principal); ok {
+		*h = p
+	}
+	return huma.WithValue(ctx, principalKey{}, p)
+}
 
 func bearer(h string) (string, bool) {
 	scheme, tok, ok := strings.Cut(h, " ")
