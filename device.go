@@ -1,9 +1,13 @@
 package groundtruth
 
 import (
+	"bytes"
+	"crypto/ecdh"
 	"crypto/ed25519"
 	"encoding/base64"
 	"math"
+	"math/big"
+	"slices"
 	"time"
 )
 
@@ -103,7 +107,9 @@ func (d *Device) Normalize() {
 	}
 }
 
-// ParsePublicKey decodes a base64url (or standard base64) raw Ed25519 public key.
+// ParsePublicKey decodes a base64url (or standard base64) raw Ed25519 public key. It
+// refuses keys of small order: crypto/ed25519 accepts, for such a key, signatures forged
+// without the private key, so a device registering one could sign anything.
 func ParsePublicKey(s string) (ed25519.PublicKey, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
@@ -112,5 +118,40 @@ func ParsePublicKey(s string) (ed25519.PublicKey, error) {
 	if err != nil || len(b) != ed25519.PublicKeySize {
 		return nil, FieldErrorf("public_key", "must be a raw 32-byte Ed25519 public key in base64url")
 	}
+	if smallOrder(b) {
+		return nil, FieldErrorf("public_key", "is a point of small order, not a usable Ed25519 key")
+	}
 	return ed25519.PublicKey(b), nil
+}
+
+// p25519 is the field prime 2^255 - 19.
+var p25519 = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
+
+// x25519Probe is a fixed X25519 private key used only to test points.
+var x25519Probe, _ = ecdh.X25519().NewPrivateKey(bytes.Repeat([]byte{0x5a}, 32))
+
+// smallOrder reports whether an encoded Edwards25519 point has small order (1, 2, 4 or
+// 8). It maps y to the Montgomery u = (1 + y) / (1 - y) of the birationally equivalent
+// Curve25519 point and lets crypto/ecdh detect a low-order point: X25519 with any
+// clamped scalar (a multiple of the cofactor) sends it to zero, which ECDH reports.
+func smallOrder(pub []byte) bool {
+	le := bytes.Clone(pub)
+	le[31] &= 0x7f // the top bit is the sign of x
+	slices.Reverse(le)
+	y := new(big.Int).Mod(new(big.Int).SetBytes(le), p25519)
+	one := big.NewInt(1)
+	den := new(big.Int).Mod(new(big.Int).Sub(one, y), p25519)
+	if den.Sign() == 0 {
+		return true // y = 1: the identity
+	}
+	u := new(big.Int).Add(one, y)
+	u.Mul(u, den.ModInverse(den, p25519)).Mod(u, p25519)
+	ub := u.FillBytes(make([]byte, 32))
+	slices.Reverse(ub)
+	pk, err := ecdh.X25519().NewPublicKey(ub)
+	if err != nil {
+		return true
+	}
+	_, err = x25519Probe.ECDH(pk)
+	return err != nil
 }
