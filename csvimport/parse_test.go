@@ -16,7 +16,7 @@ const (
 	// squareJSON is a GeoJSON polygon around a part of Hamburg; squareCell is it quoted for a CSV cell.
 	squareJSON = `{"type":"Polygon","coordinates":[[[9.9,53.5],[10,53.5],[10,53.6],[9.9,53.6],[9.9,53.5]]]}`
 	squareCell = `"{""type"":""Polygon"",""coordinates"":[[[9.9,53.5],[10,53.5],[10,53.6],[9.9,53.6],[9.9,53.5]]]}"`
-	pubKey     = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" // 32 zero bytes, base64url
+	pubKey     = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" // 32 zero bytes, base64url
 )
 
 func square() gt.Polygon {
