@@ -3,8 +3,14 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"groundtruth/httpapi"
+	"groundtruth/journal"
+	"groundtruth/node"
+	"groundtruth/sqlite"
 )
 
 func TestCreateReadUpdateRoundTrip(t *testing.T) {
@@ -263,5 +269,34 @@ func TestHealthReadinessMetricsOpenAPI(t *testing.T) {
 	doc := h.must(200, "GET", "/api/v1/openapi.json", "", nil).json(t)
 	if doc["openapi"] != "3.1.0" {
 		t.Errorf("openapi = %v", doc["openapi"])
+	}
+}
+
+// TestNotReadyWhileReplaying: before the node has caught up with the journal, /healthz
+// answers, /readyz and the API answer 503 with Retry-After.
+func TestNotReadyWhileReplaying(t *testing.T) {
+	dir := t.TempDir()
+	j, err := journal.Open(t.Context(), journal.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	st, err := sqlite.Open(t.Context(), dir+"/gt.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n, _ := node.New(node.Options{Journal: j, Store: st}) // never Run: never ready
+	srv := httptest.NewServer(httpapi.New(httpapi.Options{Node: n, Store: st}))
+	defer srv.Close()
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 503, "/api/v1/loans": 503} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want || (want == 503 && path != "/readyz" && resp.Header.Get("Retry-After") == "") {
+			t.Errorf("GET %s = %d (Retry-After %q), want %d", path, resp.StatusCode, resp.Header.Get("Retry-After"), want)
+		}
 	}
 }

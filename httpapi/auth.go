@@ -17,6 +17,14 @@ import (
 // an operator token instead. Failures are problem+json 401 or 403.
 func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	o := ctx.Operation()
+	select {
+	case <-s.o.Node.Ready():
+	default:
+		// The store is stale until the journal is replayed: answer nothing from it yet.
+		ctx.SetHeader("Retry-After", "5")
+		huma.WriteErr(s.api, ctx, http.StatusServiceUnavailable, "starting: replaying the journal")
+		return
+	}
 	token, ok := bearer(ctx.Header("Authorization"))
 	if !ok {
 		ctx.SetHeader("WWW-Authenticate", `Bearer realm="groundtruth"`)

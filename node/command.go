@@ -15,6 +15,11 @@ import (
 // from the engine), or EUNAVAILABLE when the journal cannot take them. When ctx ends
 // before the events are applied, the events may still be applied later.
 func (n *Node) Submit(ctx context.Context, events ...gt.Event) ([]uint64, error) {
+	select {
+	case <-n.stopped:
+		return nil, gt.Errorf(gt.EUNAVAILABLE, "the engine has stopped: %v", n.stopErr)
+	default:
+	}
 	chans := make([]chan result, len(events))
 	for i := range events {
 		chans[i] = n.waiters.add(events[i].ID)
@@ -35,6 +40,11 @@ func (n *Node) Submit(ctx context.Context, events ...gt.Event) ([]uint64, error)
 			if r.err != nil && first == nil {
 				first = r.err
 			}
+		case <-n.stopped:
+			if first == nil {
+				first = gt.Errorf(gt.EUNAVAILABLE, "the engine stopped before applying the event: %v", n.stopErr)
+			}
+			return seqs, first
 		case <-ctx.Done():
 			for j := i; j < len(events); j++ {
 				n.waiters.remove(events[j].ID)

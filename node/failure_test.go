@@ -142,8 +142,11 @@ func TestInvalidProjectionStopsTheNode(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- n.Run(context.Background()) }()
 	<-n.Ready()
-	ev, _ := gt.NewEvent(gt.EventTick, "", time.Now(), "t", nil)
-	n.SubmitAsync(context.Background(), ev)
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := n.Command(context.Background(), gt.EventTick, "", "t", nil) // no deadline of its own
+		waiting <- err
+	}()
 	select {
 	case err := <-done:
 		if gt.ErrorCode(err) != gt.EINVALID {
@@ -151,5 +154,20 @@ func TestInvalidProjectionStopsTheNode(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run kept retrying an invalid projection")
+	}
+	select {
+	case err := <-waiting:
+		if gt.ErrorCode(err) != gt.EUNAVAILABLE {
+			t.Errorf("waiting command = %v, want unavailable", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a command waiting when the node stopped was never answered")
+	}
+	last, _ := j.LastSeq(context.Background())
+	if _, err := n.Command(context.Background(), gt.EventTick, "", "t", nil); gt.ErrorCode(err) != gt.EUNAVAILABLE {
+		t.Errorf("command after the stop = %v, want unavailable", err)
+	}
+	if after, _ := j.LastSeq(context.Background()); after != last {
+		t.Errorf("a command after the stop was appended (%d -> %d)", last, after)
 	}
 }

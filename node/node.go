@@ -40,8 +40,10 @@ type Node struct {
 
 	applied atomic.Uint64 // last event applied and projected
 	ready   chan struct{} // closed once caught up with the journal at start
+	stopped chan struct{} // closed when Run returns; stopErr says why
 	waiters waiters
 	m       metrics
+	stopErr error
 }
 
 // New returns a node; call Run to start it.
@@ -56,7 +58,7 @@ func New(o Options) (*Node, error) {
 		o.SnapshotEvery = 10000
 	}
 	n := &Node{j: o.Journal, s: o.Store, log: o.Logger, snapEach: o.SnapshotEvery,
-		ready: make(chan struct{}), waiters: newWaiters(), m: newMetrics()}
+		ready: make(chan struct{}), stopped: make(chan struct{}), waiters: newWaiters(), m: newMetrics()}
 	if o.Registerer != nil {
 		if err := n.m.register(o.Registerer, n); err != nil {
 			return nil, err
@@ -69,6 +71,9 @@ func New(o Options) (*Node, error) {
 // at start; until then reads may be stale.
 func (n *Node) Ready() <-chan struct{} { return n.ready }
 
+// Stopped returns a channel closed when Run has returned.
+func (n *Node) Stopped() <-chan struct{} { return n.stopped }
+
 // Applied returns the sequence of the last event applied and projected.
 func (n *Node) Applied() uint64 { return n.applied.Load() }
 
@@ -79,7 +84,15 @@ func (n *Node) Applied() uint64 { return n.applied.Load() }
 // Run refuses to start when the store has seen more events than the journal holds (the
 // store belongs to another journal), and stops with an error when the store rejects a
 // change as invalid: retrying a deterministic rejection would wedge every later write.
-func (n *Node) Run(ctx context.Context) error {
+func (n *Node) Run(ctx context.Context) (err error) {
+	defer func() {
+		n.stopErr = err
+		if err == nil {
+			n.stopErr = errors.New("the node has stopped")
+		}
+		close(n.stopped)
+		n.waiters.failAll(gt.Errorf(gt.EUNAVAILABLE, "the engine stopped before applying the event: %v", n.stopErr))
+	}()
 	projected, err := n.s.ProjectedSeq(ctx)
 	if err != nil {
 		return fmt.Errorf("read projected sequence: %w", err)
@@ -261,6 +274,16 @@ func (w *waiters) remove(id string) {
 	w.mu.Lock()
 	delete(w.chans, id)
 	w.mu.Unlock()
+}
+
+// failAll answers every waiting caller with err.
+func (w *waiters) failAll(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for id, c := range w.chans {
+		c <- result{err: err}
+		delete(w.chans, id)
+	}
 }
 
 func (w *waiters) done(id string, seq uint64, err error) {

@@ -75,6 +75,19 @@ func startServer(t *testing.T, data string) *server {
 	case <-deadline:
 		t.Fatalf("serve did not print its address: %s", stderr.String())
 	}
+	for i := 0; ; i++ { // the API answers 503 until the journal is replayed
+		resp, err := http.Get(s.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if i == 300 {
+			t.Fatalf("serve never became ready: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	return s
 }
 

@@ -38,9 +38,10 @@ func openStore(ctx context.Context, dsn string) (gt.Store, error) {
 	return sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite:"))
 }
 
-// openSystem opens the journal and store of the configuration, starts the node and waits
-// until it has caught up with the journal. The caller must hold the data directory.
-func openSystem(e *env, log *slog.Logger, reg prometheus.Registerer) (*system, error) {
+// openSystem opens the journal and store of the configuration and starts the node; with
+// wait, it returns once the node has caught up with the journal. The caller must hold
+// the data directory.
+func openSystem(e *env, log *slog.Logger, reg prometheus.Registerer, wait bool) (*system, error) {
 	j, err := journal.Open(e.ctx, journal.Options{URL: e.cfg.Journal, Dir: e.cfg.Data, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
@@ -59,6 +60,9 @@ func openSystem(e *env, log *slog.Logger, reg prometheus.Registerer) (*system, e
 	ctx, cancel := context.WithCancel(context.WithoutCancel(e.ctx))
 	s := &system{journal: j, store: st, node: n, cancel: cancel, done: make(chan error, 1)}
 	go func() { s.done <- n.Run(ctx) }()
+	if !wait {
+		return s, nil
+	}
 	select {
 	case <-n.Ready():
 		return s, nil

@@ -37,7 +37,8 @@ func (c *serveCmd) Run(e *env) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (choose another address with --http or GT_HTTP)", e.cfg.HTTP, err)
 	}
-	sys, err := openSystem(e, log, reg)
+	// Serve at once: /healthz answers and /readyz says 503 while the journal replays.
+	sys, err := openSystem(e, log, reg, false)
 	if err != nil {
 		ln.Close()
 		return err

@@ -69,7 +69,7 @@ func withDataDir(e *env, local func(*system) error, remote func(base string) err
 	}
 	defer dd.Close()
 	log := newLogger(e)
-	sys, err := openSystem(e, log, nil)
+	sys, err := openSystem(e, log, nil, true)
 	if err != nil {
 		return err
 	}
