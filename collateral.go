@@ -3,7 +3,6 @@ package groundtruth
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
 )
 
@@ -44,6 +43,9 @@ type Allocation struct {
 // Validate checks the kind, the matching detail and the allocations.
 func (c *Collateral) Validate() error {
 	if err := ValidateID("id", c.ID); err != nil {
+		return err
+	}
+	if err := ValidateText("description", c.Description, 2000, false); err != nil {
 		return err
 	}
 	set := 0
@@ -154,8 +156,8 @@ func (l *InventoryLot) Validate() error {
 			return err
 		}
 	}
-	if len(l.ReceiptNo) > 100 {
-		return FieldErrorf("receipt_no", "is longer than 100 characters")
+	if err := ValidateText("receipt_no", l.ReceiptNo, 100, false); err != nil {
+		return err
 	}
 	if l.UnitWeightKg < 0 || math.IsNaN(l.UnitWeightKg) {
 		return FieldErrorf("unit_weight_kg", "must not be negative")
@@ -193,8 +195,13 @@ func (v *Vehicle) Validate() error {
 			return err
 		}
 	}
-	if len(v.Serial) > 64 {
-		return FieldErrorf("serial", "is longer than 64 characters")
+	for _, t := range []struct {
+		field, v string
+		max      int
+	}{{"serial", v.Serial, 64}, {"make", v.Make, 100}, {"model", v.Model, 100}} {
+		if err := ValidateText(t.field, t.v, t.max, false); err != nil {
+			return err
+		}
 	}
 	if err := v.Value.Validate(); err != nil {
 		return prefixField("value", err)
@@ -310,8 +317,8 @@ func (f *CropField) Validate() error {
 	if !finitePositive(f.AreaHa) {
 		return FieldErrorf("area_ha", "must be a positive number")
 	}
-	if strings.TrimSpace(f.Season) == "" {
-		return FieldErrorf("season", "is required")
+	if err := ValidateText("season", f.Season, 32, true); err != nil {
+		return err
 	}
 	if err := ValidateTime("planting_by", f.PlantingBy); err != nil {
 		return err
@@ -354,8 +361,14 @@ func (r *Receivable) Validate() error {
 	if r.SellerID == r.BuyerID {
 		return FieldErrorf("buyer_id", "must differ from seller_id")
 	}
-	if strings.TrimSpace(r.InvoiceNumber) == "" || len(r.InvoiceNumber) > 100 {
-		return FieldErrorf("invoice_number", "is required, at most 100 characters")
+	for _, t := range []struct {
+		field, v string
+		max      int
+		required bool
+	}{{"invoice_number", r.InvoiceNumber, 100, true}, {"bill_of_lading", r.BillOfLading, 100, false}, {"vessel", r.Vessel, 100, false}} {
+		if err := ValidateText(t.field, t.v, t.max, t.required); err != nil {
+			return err
+		}
 	}
 	if err := ValidateTime("invoice_date", r.InvoiceDate); err != nil {
 		return err

@@ -92,6 +92,9 @@ func (d *Device) Validate() error {
 	if !finitePositive(c.Scale) {
 		return FieldErrorf("calibration.scale", "must be a positive number")
 	}
+	if err := ValidateText("calibration.unit", c.Unit, 16, false); err != nil {
+		return err
+	}
 	if d.PublicKey != "" {
 		if _, err := ParsePublicKey(d.PublicKey); err != nil {
 			return err

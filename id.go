@@ -3,7 +3,10 @@ package groundtruth
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // MaxIDLen is the longest identifier accepted for any record.
@@ -71,6 +74,26 @@ func ValidateTime(field string, t time.Time) error {
 	}
 	if y := t.UTC().Year(); y < 1 || y > 9999 {
 		return FieldErrorf(field, "year %d is outside 1 to 9999", y)
+	}
+	return nil
+}
+
+// ValidateText checks a free-text field: valid UTF-8, no control characters, at most max
+// bytes, and not blank when required.
+func ValidateText(field, s string, max int, required bool) error {
+	if required && strings.TrimSpace(s) == "" {
+		return FieldErrorf(field, "is required")
+	}
+	if len(s) > max {
+		return FieldErrorf(field, "is longer than %d bytes", max)
+	}
+	if !utf8.ValidString(s) {
+		return FieldErrorf(field, "is not valid UTF-8")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return FieldErrorf(field, "must not contain control characters (found %U)", r)
+		}
 	}
 	return nil
 }

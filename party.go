@@ -1,7 +1,5 @@
 package groundtruth
 
-import "strings"
-
 // PartyRole is the part a party plays in a financing.
 type PartyRole string
 
@@ -31,8 +29,14 @@ func (p *Party) Validate() error {
 	if err := ValidateID("id", p.ID); err != nil {
 		return err
 	}
-	if strings.TrimSpace(p.Name) == "" {
-		return FieldErrorf("name", "is required")
+	if err := ValidateText("name", p.Name, 200, true); err != nil {
+		return err
+	}
+	if err := ValidateText("registration_id", p.RegistrationID, 64, false); err != nil {
+		return err
+	}
+	if err := ValidateText("region", p.Region, 100, false); err != nil {
+		return err
 	}
 	if len(p.Roles) == 0 {
 		return FieldErrorf("roles", "needs at least one of borrower, core_enterprise, custodian, debtor")

@@ -33,8 +33,8 @@ func (p *PriceTick) Validate() error {
 	if p.Unit == "" || len(p.Unit) > 16 || strings.ContainsAny(p.Unit, " \t\n") {
 		return FieldErrorf("unit", "is required: a short unit such as t, kg, bbl, head")
 	}
-	if len(p.Source) > 200 {
-		return FieldErrorf("source", "is longer than 200 characters")
+	if err := ValidateText("source", p.Source, 200, false); err != nil {
+		return err
 	}
 	return nil
 }

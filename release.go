@@ -1,7 +1,6 @@
 package groundtruth
 
 import (
-	"strings"
 	"time"
 )
 
@@ -46,8 +45,8 @@ func (r *Release) Validate() error {
 	if err := ValidateTime("at", r.At); err != nil {
 		return err
 	}
-	if len(strings.TrimSpace(r.Reference)) > 200 {
-		return FieldErrorf("reference", "is longer than 200 characters")
+	if err := ValidateText("reference", r.Reference, 200, false); err != nil {
+		return err
 	}
 	return nil
 }

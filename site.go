@@ -2,7 +2,6 @@ package groundtruth
 
 import (
 	"fmt"
-	"strings"
 )
 
 // SiteKind is what a site is.
@@ -44,8 +43,11 @@ func (s *Site) Validate() error {
 	if err := ValidateID("id", s.ID); err != nil {
 		return err
 	}
-	if strings.TrimSpace(s.Name) == "" {
-		return FieldErrorf("name", "is required")
+	if err := ValidateText("name", s.Name, 200, true); err != nil {
+		return err
+	}
+	if err := ValidateText("region", s.Region, 100, false); err != nil {
+		return err
 	}
 	switch s.Kind {
 	case SiteWarehouse, SiteYard, SiteLot, SiteFarm, SitePasture:
@@ -73,6 +75,9 @@ func (s *Site) Validate() error {
 			return FieldErrorf(f+".id", "duplicate zone %q", z.ID)
 		}
 		seen[z.ID] = true
+		if err := ValidateText(f+".name", z.Name, 200, false); err != nil {
+			return err
+		}
 		if z.Boundary != nil {
 			if err := z.Boundary.Validate(); err != nil {
 				return prefixField(f+".boundary", err)

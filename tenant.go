@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"strings"
 )
 
 // Tenant is a lender. Every other record belongs to exactly one tenant.
@@ -21,13 +20,7 @@ func (t *Tenant) Validate() error {
 	if err := ValidateID("id", t.ID); err != nil {
 		return err
 	}
-	if strings.TrimSpace(t.Name) == "" {
-		return FieldErrorf("name", "is required")
-	}
-	if len(t.Name) > 200 {
-		return FieldErrorf("name", "is longer than 200 characters")
-	}
-	return nil
+	return ValidateText("name", t.Name, 200, true)
 }
 
 // Role is what an API key may do.
@@ -75,6 +68,9 @@ func (k *APIKey) Validate() error {
 		return err
 	}
 	if err := k.Role.Validate(); err != nil {
+		return err
+	}
+	if err := ValidateText("name", k.Name, 200, false); err != nil {
 		return err
 	}
 	if len(k.Hash) != 64 {

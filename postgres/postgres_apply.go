@@ -2,10 +2,12 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	gt "groundtruth"
 )
@@ -124,6 +126,7 @@ func (s *Store) ApplyChanges(ctx context.Context, c *gt.Changes) error {
 	br := tx.SendBatch(ctx, b)
 	for _, l := range labels {
 		if _, err := br.Exec(); err != nil {
+			err = classify(err)
 			br.Close()
 			return fmt.Errorf("apply changes %d: %s: %w", c.Seq, l, err)
 		}
@@ -201,4 +204,29 @@ func queuePrices(b *pgx.Batch, labels []string, c *gt.Changes) ([]string, error)
 func splitTime(t time.Time) (time.Time, int16) {
 	t = t.UTC()
 	return t.Truncate(time.Microsecond), int16(t.Nanosecond() % 1000)
+}
+
+// classify marks errors that retrying cannot cure — data exceptions (SQLSTATE class 22),
+// integrity violations (23) and program limits such as an index row too large (54) — as
+// EINVALID, so that the node stops with the reason instead of retrying for ever.
+func classify(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && len(pe.Code) == 5 {
+		switch pe.Code[:2] {
+		case "22", "23", "54":
+			return &invalidError{err: err, msg: fmt.Sprintf("PostgreSQL refused the data (SQLSTATE %s): %s", pe.Code, pe.Message)}
+		}
+	}
+	return err
+}
+
+// invalidError is an EINVALID *groundtruth.Error that keeps the driver's error in the chain.
+type invalidError struct {
+	err error
+	msg string
+}
+
+func (e *invalidError) Error() string { return e.msg }
+func (e *invalidError) Unwrap() []error {
+	return []error{&gt.Error{Code: gt.EINVALID, Message: e.msg}, e.err}
 }

@@ -198,7 +198,11 @@ func (s *scanner) measurement(name []byte, out *[]Resolved, seen *uint32, limits
 	i, ok := measureIndex(name)
 	if !ok {
 		s.key = string(name)
-		return s.fail("unknown measurement %.100q; plain JSON takes t and %s", name, nameList)
+		hint := ""
+		if fieldOf(name) != 0 {
+			hint = " (a SenML record goes inside a JSON array)"
+		}
+		return s.fail("unknown measurement %.100q; plain JSON takes t and %s%s", name, nameList, hint)
 	}
 	s.key = measureNames[i]
 	if *seen&(1<<i) != 0 {

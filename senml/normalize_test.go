@@ -42,6 +42,7 @@ func TestNormalizeErrors(t *testing.T) {
 	for _, tc := range []struct{ in, field, msg string }{
 		{`{"mass":1,"weight":2}`, "weight", `unknown measurement "weight"; plain JSON takes t and mass, volume, count, lat, lon, alt, speed, door, tamper, power, temp, rh, battery, tags`},
 		{`{"Mass":1}`, "Mass", "unknown measurement"},
+		{`{"n":"mass","v":1}`, "n", "battery, tags (a SenML record goes inside a JSON array)"},
 		{`{"mass":"1"}`, "mass", "must be a number, not a string"},
 		{`{"mass":null}`, "mass", "must be a number, not null"},
 		{`{"door":1}`, "door", "must be a boolean, not a number"},

@@ -186,7 +186,10 @@ func resolveRecord(i int, r, base *Record, name string, nowUS int64, nowOK bool)
 	}
 	switch vals {
 	case FieldValue:
-		res.Kind, res.Value = KindValue, base.BaseValue+r.Value
+		res.Kind, res.Value = KindValue, r.Value
+		if base.Has(FieldBaseValue) { // not 0 + v, which would turn -0 into 0
+			res.Value += base.BaseValue
+		}
 	case FieldStringValue:
 		res.Kind, res.StringValue = KindString, r.StringValue
 	case FieldBoolValue:
@@ -202,8 +205,13 @@ func resolveRecord(i int, r, base *Record, name string, nowUS int64, nowOK bool)
 			res.Kind, res.Value = KindValue, base.BaseValue
 		}
 	}
-	if r.Has(FieldSum) || base.Has(FieldBaseSum) {
+	switch {
+	case r.Has(FieldSum) && base.Has(FieldBaseSum):
 		res.HasSum, res.Sum = true, base.BaseSum+r.Sum
+	case r.Has(FieldSum):
+		res.HasSum, res.Sum = true, r.Sum
+	case base.Has(FieldBaseSum):
+		res.HasSum, res.Sum = true, base.BaseSum
 	}
 	if res.Kind == KindNone && !res.HasSum {
 		return res, false, recordError(i, "", "record has no value (v, vs, vb or vd) and no sum (s)")

@@ -1,6 +1,7 @@
 package senml_test
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -93,6 +94,9 @@ func TestResolveSemantics(t *testing.T) {
 			[]senml.Resolved{{Name: "a", Kind: senml.KindData, Time: at(0), UpdateTime: 250 * time.Millisecond, Version: 10}}},
 		{"a version in the first record holds for all", `[{"bver":3,"n":"a","v":1,"t":1.7e9},{"bver":3,"n":"b","v":2,"t":1.7e9}]`,
 			version(3, num("a", "", 1, at(0)), num("b", "", 2, at(0)))},
+		{"negative zero kept", `[{"n":"a","v":-0,"t":1.7e9},{"n":"b","s":-0,"vb":true,"t":1.7e9}]`,
+			[]senml.Resolved{num("a", "", math.Copysign(0, -1), at(0)),
+				{Name: "b", Kind: senml.KindBool, BoolValue: true, HasSum: true, Sum: math.Copysign(0, -1), Time: at(0), Version: 10}}},
 		{"earliest absolute time", `[{"n":"a","v":1,"t":268435456}]`,
 			[]senml.Resolved{num("a", "", 1, time.Unix(1<<28, 0).UTC())}},
 		{"just below 2**28 is relative", `[{"n":"a","v":1,"t":268435455}]`,
