@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -33,6 +34,21 @@ func TestConfigPrecedence(t *testing.T) {
 		os.WriteFile(file, []byte(bad), 0o600)
 		if _, err := loadConfig(file, func(string) string { return "" }, nil); err == nil {
 			t.Errorf("config %s accepted", bad)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://gt:s3cret@db:5432/gt?sslmode=disable":     "postgres://gt:xxxxx@db:5432/gt?sslmode=disable",
+		"postgres://gt@db/gt?password=s3cret&sslmode=disable": "postgres://gt@db/gt?password=xxxxx&sslmode=disable",
+		"nats://user:pw@n1:4222,nats://user:pw@n2:4222":       "nats://user:xxxxx@n1:4222,nats://user:xxxxx@n2:4222",
+		"nats://s3cret-token@n1:4222":                         "nats://xxxxx@n1:4222",
+		"embedded":                                            "embedded",
+		"/var/lib/gt/groundtruth.db":                          "/var/lib/gt/groundtruth.db",
+	} {
+		if got := redact(in); got != want || strings.Contains(got, "s3cret") || strings.Contains(got, ":pw@") {
+			t.Errorf("redact(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

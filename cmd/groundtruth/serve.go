@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"groundtruth/httpapi"
@@ -52,7 +53,7 @@ func (c *serveCmd) Run(e *env) error {
 		log.Warn("write server.json", "err", err)
 	}
 	fmt.Fprintf(e.stdout, "groundtruth %s serving\n  API      %s/api/v1 (OpenAPI: %s/api/v1/openapi.json)\n  metrics  %s/metrics\n  data     %s\n  store    %s\n  journal  %s\n",
-		version, base, base, base, e.cfg.Data, redact(e.cfg.storeDSN()), e.cfg.Journal)
+		version, base, base, base, e.cfg.Data, redact(e.cfg.storeDSN()), redact(e.cfg.Journal))
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -86,13 +87,31 @@ func displayAddr(a net.Addr) string {
 	return fmt.Sprintf("127.0.0.1:%d", ta.Port)
 }
 
-// redact hides a password in a connection URL.
+// redact hides the secrets of connection URLs (several may be separated by commas): the
+// password or token in the user part, and password, token or key query parameters.
 func redact(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			return u.String()
+	parts := strings.Split(dsn, ",")
+	for i, p := range parts {
+		u, err := url.Parse(p)
+		if err != nil || u.Scheme == "" {
+			continue
 		}
+		if u.User != nil {
+			if _, has := u.User.Password(); has {
+				u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			} else if u.Scheme == "nats" && u.User.Username() != "" {
+				u.User = url.User("xxxxx") // a bare token, as nats://TOKEN@host
+			}
+		}
+		q := u.Query()
+		for k := range q {
+			if lk := strings.ToLower(k); strings.Contains(lk, "pass") || strings.Contains(lk, "token") ||
+				strings.Contains(lk, "key") || strings.Contains(lk, "secret") {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
+		parts[i] = u.String()
 	}
-	return dsn
+	return strings.Join(parts, ",")
 }
