@@ -44,10 +44,10 @@ func NewID(prefix string) string {
 // Meta is carried by every stored record: who owns it and when and by which journal
 // sequence it last changed.
 type Meta struct {
-	TenantID  string    `json:"tenant_id" readOnly:"true" doc:"Owning tenant; set by the server."`
-	Version   uint64    `json:"version" readOnly:"true" doc:"Journal sequence of the last change."` // journal sequence of the last change
-	CreatedAt time.Time `json:"created_at" readOnly:"true"`
-	UpdatedAt time.Time `json:"updated_at" readOnly:"true"`
+	TenantID  string    `json:"tenant_id,omitzero" readOnly:"true" doc:"Owning tenant; set by the server."`
+	Version   uint64    `json:"version,omitzero" readOnly:"true" doc:"Journal sequence of the last change."` // journal sequence of the last change
+	CreatedAt time.Time `json:"created_at,omitzero" readOnly:"true"`
+	UpdatedAt time.Time `json:"updated_at,omitzero" readOnly:"true"`
 }
 
 // stamp sets the meta of a record being created or updated by the event at seq.

@@ -62,6 +62,9 @@ func quoteByte(c byte) string {
 
 // ws skips white space.
 func (s *scanner) ws() {
+	if s.pos < len(s.data) && s.data[s.pos] > ' ' {
+		return // the common case: no white space
+	}
 	for s.pos < len(s.data) {
 		switch s.data[s.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -118,6 +121,9 @@ func (s *scanner) str() ([]byte, bool, error) {
 	start := s.pos + 1
 	esc := false
 	for i := start; ; {
+		for i < len(d) && plain[d[i]] { // the common bytes, one test each
+			i++
+		}
 		if i >= len(d) {
 			return nil, false, s.fail("invalid JSON: unterminated string starting at byte %d", start-1)
 		}
@@ -150,6 +156,14 @@ func (s *scanner) str() ([]byte, bool, error) {
 		}
 	}
 }
+
+// plain marks the ASCII bytes that stand for themselves inside a JSON string.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // escape checks the escape sequence at d[i] (a backslash) and returns its length.
 func (s *scanner) escape(i int) (int, error) {
@@ -261,25 +275,17 @@ func (s *scanner) num() (float64, error) {
 	var mant uint64
 	exp, nd := 0, 0
 	exact := true
-	digit := func(c byte, frac bool) {
-		if nd < 19 {
-			mant = mant*10 + uint64(c-'0')
-			if mant != 0 {
-				nd++
-			}
-			if frac {
-				exp--
-			}
-		} else if c != '0' || !frac {
-			exact = false
-		}
-	}
 	switch {
 	case i < len(d) && d[i] == '0':
 		i++
 	case i < len(d) && d[i] >= '1' && d[i] <= '9':
 		for ; i < len(d) && d[i] >= '0' && d[i] <= '9'; i++ {
-			digit(d[i], false)
+			if nd < 19 {
+				mant = mant*10 + uint64(d[i]-'0')
+				nd++
+			} else {
+				exact = false
+			}
 		}
 	default:
 		return 0, s.syntax(i, "a digit")
@@ -290,7 +296,15 @@ func (s *scanner) num() (float64, error) {
 			return 0, s.syntax(i, "a digit after '.'")
 		}
 		for ; i < len(d) && d[i] >= '0' && d[i] <= '9'; i++ {
-			digit(d[i], true)
+			if nd < 19 {
+				mant = mant*10 + uint64(d[i]-'0')
+				if mant != 0 {
+					nd++ // leading zeros of a fraction are not significant
+				}
+				exp--
+			} else if d[i] != '0' {
+				exact = false
+			}
 		}
 	}
 	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {

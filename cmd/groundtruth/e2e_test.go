@@ -247,3 +247,27 @@ func TestImportWorldBankPrices(t *testing.T) {
 		t.Errorf("copper 1960-01 = %v cents, want 71540", a)
 	}
 }
+
+// TestImportTooLargeForOneEvent: a master-data file that cannot be one journal event is
+// refused before anything is written, with the number of rows that would fit.
+func TestImportTooLargeForOneEvent(t *testing.T) {
+	data := t.TempDir()
+	out0 := run(t, "tenant", "create", "--data", data, "--id", "bank-a", "Bank A")
+	key := strings.TrimSpace(out0[strings.LastIndex(strings.TrimSpace(out0), "\n")+1:])
+	var b strings.Builder
+	b.WriteString("id,name,roles\n")
+	for i := 0; i < 60000; i++ {
+		fmt.Fprintf(&b, "party-%06d,%s %d,borrower\n", i, strings.Repeat("Trading Company ", 6), i)
+	}
+	csv := filepath.Join(t.TempDir(), "parties.csv")
+	os.WriteFile(csv, []byte(b.String()), 0o600)
+	out, err := exec.Command(binary, "import", "parties", csv, "--data", data, "--tenant", "bank-a").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "split the file into files of at most about") {
+		t.Fatalf("import of 60000 parties: %v\n%s", err, out)
+	}
+	s := startServer(t, data)
+	code, page := call(t, "GET", s.base+"/api/v1/parties", key, "")
+	if items, _ := page["items"].([]any); code != 200 || len(items) != 0 {
+		t.Errorf("after the refused import: %d %v", code, page)
+	}
+}

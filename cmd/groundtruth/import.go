@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -10,6 +11,7 @@ import (
 	gt "groundtruth"
 	"groundtruth/csvimport"
 	"groundtruth/httpapi"
+	"groundtruth/journal"
 )
 
 type importCmd struct {
@@ -48,6 +50,18 @@ func (c *importCmd) Run(e *env) error {
 	n := b.Records.Len()
 	if n == 0 {
 		return fmt.Errorf("%s: no records", c.File)
+	}
+	if c.Kind != "prices" {
+		// One atomic event must fit in the journal: refuse early, saying how to split.
+		enc, err := json.Marshal(b.Records)
+		if err != nil {
+			return err
+		}
+		if len(enc) > journal.MaxEventSize {
+			rows := n * journal.MaxEventSize / len(enc) * 9 / 10
+			return fmt.Errorf("%s: %d %s are %d bytes as one event, above the journal's limit of %d: "+
+				"split the file into files of at most about %d rows (nothing was imported)", c.File, n, c.Kind, len(enc), journal.MaxEventSize, rows)
+		}
 	}
 	apiKey := c.APIKey
 	if apiKey == "" {
