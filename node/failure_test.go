@@ -15,10 +15,19 @@ import (
 	"groundtruth/sqlite"
 )
 
-// faultyStore wraps a store and makes ApplyChanges fail on demand.
+// faultyStore wraps a store and makes ApplyChanges fail on demand; with dropSnapshots
+// set it saves no more snapshots, as a process killed with SIGKILL takes no final one.
 type faultyStore struct {
 	gt.Store
-	fail atomic.Value // func(ctx) error, or nil
+	fail          atomic.Value // func(ctx) error, or nil
+	dropSnapshots atomic.Bool
+}
+
+func (f *faultyStore) SaveSnapshot(ctx context.Context, seq uint64, data []byte) error {
+	if f.dropSnapshots.Load() {
+		return nil
+	}
+	return f.Store.SaveSnapshot(ctx, seq, data)
 }
 
 func (f *faultyStore) ApplyChanges(ctx context.Context, c *gt.Changes) error {

@@ -58,17 +58,17 @@ func Resolve(p Pack, now time.Time) ([]Resolved, error) {
 			version = r.BaseVersion
 		}
 		applyBase(&base, r)
-		res, ok, err := resolveRecord(i, r, &base, nb.next(r), nowUS, nowOK)
+		out = append(out, Resolved{Version: version})
+		ok, err := resolveRecord(&out[len(out)-1], i, r, &base, nb.next(r), nowUS, nowOK)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			res.Version = version
-			out = append(out, res)
+		if !ok {
+			out = out[:len(out)-1]
 		}
 	}
 	if len(out) == 0 {
-		return nil, gt.FieldErrorf("", "pack carries no measurement: its records hold only base fields")
+		return nil, gt.FieldErrorf("", "pack carries no measurement: its records hold only base or unknown fields")
 	}
 	return out, nil
 }
@@ -168,21 +168,20 @@ func (nb *names) step(r *Record) (string, bool) {
 }
 
 // resolveRecord resolves record i, whose full name is name, under the base fields in
-// force. It returns false for a record that carries only base fields.
-func resolveRecord(i int, r, base *Record, name string, nowUS int64, nowOK bool) (Resolved, bool, error) {
-	var res Resolved
+// force, into res. It returns false for a record that carries only base fields.
+func resolveRecord(res *Resolved, i int, r, base *Record, name string, nowUS int64, nowOK bool) (bool, error) {
 	if r.Present&regularFields == 0 {
-		return res, false, nil // base fields only, as in RFC 8428 §5.1.7
+		return false, nil // base fields only, as in RFC 8428 §5.1.7
 	}
 	vals := r.Present & valueFields
 	if bits.OnesCount16(uint16(vals)) > 1 {
-		var names []string
+		var present []string
 		for f := FieldValue; f <= FieldDataValue; f <<= 1 {
 			if vals&f != 0 {
-				names = append(names, f.Label())
+				present = append(present, f.Label())
 			}
 		}
-		return res, false, recordError(i, "", "record has more than one value field: %v", names)
+		return false, recordError(i, "", "record has more than one value field: %v", present)
 	}
 	switch vals {
 	case FieldValue:
@@ -197,7 +196,7 @@ func resolveRecord(i int, r, base *Record, name string, nowUS int64, nowOK bool)
 	case FieldDataValue:
 		d, err := dataEncoding.DecodeString(r.DataValue)
 		if err != nil {
-			return res, false, recordError(i, "vd", "data value must be base64url without padding (RFC 4648 §5): %v", err)
+			return false, recordError(i, "vd", "data value must be base64url without padding (RFC 4648 §5): %v", err)
 		}
 		res.Kind, res.DataValue = KindData, d
 	default:
@@ -214,13 +213,13 @@ func resolveRecord(i int, r, base *Record, name string, nowUS int64, nowOK bool)
 		res.HasSum, res.Sum = true, base.BaseSum
 	}
 	if res.Kind == KindNone && !res.HasSum {
-		return res, false, recordError(i, "", "record has no value (v, vs, vb or vd) and no sum (s)")
+		return false, recordError(i, "", "record has no value (v, vs, vb or vd) and no sum (s)")
 	}
 	if !finite(res.Value) {
-		return res, false, recordError(i, "v", "value bv + v = %v is not a finite number", res.Value)
+		return false, recordError(i, "v", "value bv + v = %v is not a finite number", res.Value)
 	}
 	if !finite(res.Sum) {
-		return res, false, recordError(i, "s", "sum bs + s = %v is not a finite number", res.Sum)
+		return false, recordError(i, "s", "sum bs + s = %v is not a finite number", res.Sum)
 	}
 
 	bn := ""
@@ -233,7 +232,7 @@ func resolveRecord(i int, r, base *Record, name string, nowUS int64, nowOK bool)
 		if at < len(bn) || !r.Has(FieldName) && bn != "" {
 			label = "bn" // the fault lies in the base name
 		}
-		return res, false, recordError(i, label, "%s", msg)
+		return false, recordError(i, label, "%s", msg)
 	}
 	res.Unit = base.BaseUnit
 	if r.Has(FieldUnit) {
@@ -246,17 +245,17 @@ func resolveRecord(i int, r, base *Record, name string, nowUS int64, nowOK bool)
 		if !r.Has(FieldTime) && base.Has(FieldBaseTime) {
 			label = "bt"
 		}
-		return res, false, recordError(i, label, "%s", msg)
+		return false, recordError(i, label, "%s", msg)
 	}
 	res.Time = time.UnixMicro(us).UTC()
 	if r.Has(FieldUpdateTime) {
 		ut := r.UpdateTime
 		if !finite(ut) || ut < 0 || ut >= maxTime {
-			return res, false, recordError(i, "ut", "update time must be a number of seconds in [0, 2**32), not %v", ut)
+			return false, recordError(i, "ut", "update time must be a number of seconds in [0, 2**32), not %v", ut)
 		}
 		res.UpdateTime = time.Duration(micros(ut)) * time.Microsecond
 	}
-	return res, true, nil
+	return true, nil
 }
 
 // finite reports whether f is neither NaN nor infinite.
