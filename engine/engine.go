@@ -134,21 +134,6 @@ func (e *Engine) Loan(tenant, id string) (gt.Loan, bool) {
 	return *l, true
 }
 
-// Counts returns the number of records of each kind across tenants, for metrics.
-func (e *Engine) Counts() map[string]int {
-	c := map[string]int{"tenants": len(e.tenants)}
-	for _, ts := range e.tenants {
-		c["api_keys"] += len(ts.Keys)
-		c["parties"] += len(ts.Parties)
-		c["sites"] += len(ts.Sites)
-		c["loans"] += len(ts.Loans)
-		c["collateral"] += len(ts.Collateral)
-		c["devices"] += len(ts.Devices)
-		c["releases"] += len(ts.Releases)
-	}
-	return c
-}
-
 func decode(ev *gt.Event, v any) error {
 	// A NUL character is valid JSON but no SQL store keeps it in text: refuse it here so
 	// that it never reaches the projection.

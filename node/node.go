@@ -71,9 +71,6 @@ func New(o Options) (*Node, error) {
 // at start; until then reads may be stale.
 func (n *Node) Ready() <-chan struct{} { return n.ready }
 
-// Stopped returns a channel closed when Run has returned.
-func (n *Node) Stopped() <-chan struct{} { return n.stopped }
-
 // Applied returns the sequence of the last event applied and projected.
 func (n *Node) Applied() uint64 { return n.applied.Load() }
 
@@ -126,7 +123,7 @@ func (n *Node) Run(ctx context.Context) (err error) {
 		results := make([]error, len(batch))
 		for i := range batch {
 			ev := &batch[i]
-			var evCh *gt.Changes = ch
+			evCh := ch
 			if ev.Seq <= projected {
 				evCh = &gt.Changes{} // already in the store: apply to the engine only
 			}
