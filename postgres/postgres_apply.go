@@ -10,94 +10,20 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	gt "groundtruth"
+	"groundtruth/projection"
 )
 
 // The tables of the record kinds, in the order ApplyChanges writes them.
 var (
-	tenants = (&table[gt.Tenant]{
-		name: "tenants", noun: "tenant",
-		cols:   []string{"name"},
-		key:    func(r *gt.Tenant) (string, *gt.Meta) { return r.ID, &r.Meta },
-		values: func(r *gt.Tenant) []any { return []any{r.Name} },
-		utc:    func(r *gt.Tenant) { metaUTC(&r.Meta) },
-	}).init()
-	apiKeys = (&table[gt.APIKey]{
-		name: "api_keys", noun: "API key", scoped: true,
-		cols:   []string{"role", "revoked", "hash"},
-		key:    func(r *gt.APIKey) (string, *gt.Meta) { return r.ID, &r.Meta },
-		values: func(r *gt.APIKey) []any { return []any{string(r.Role), r.Revoked, r.Hash} },
-		secret: "hash",
-		read:   func(r *gt.APIKey, h string) { r.Hash = h },
-		utc:    func(r *gt.APIKey) { metaUTC(&r.Meta) },
-	}).init()
-	parties = (&table[gt.Party]{
-		name: "parties", noun: "party", scoped: true,
-		cols:   []string{"name"},
-		key:    func(r *gt.Party) (string, *gt.Meta) { return r.ID, &r.Meta },
-		values: func(r *gt.Party) []any { return []any{r.Name} },
-		utc:    func(r *gt.Party) { metaUTC(&r.Meta) },
-	}).init()
-	sites = (&table[gt.Site]{
-		name: "sites", noun: "site", scoped: true,
-		cols:   []string{"kind"},
-		key:    func(r *gt.Site) (string, *gt.Meta) { return r.ID, &r.Meta },
-		values: func(r *gt.Site) []any { return []any{string(r.Kind)} },
-		utc:    func(r *gt.Site) { metaUTC(&r.Meta) },
-	}).init()
-	loans = (&table[gt.Loan]{
-		name: "loans", noun: "loan", scoped: true,
-		cols: []string{"borrower_id", "status", "product", "outstanding_amount", "currency"},
-		key:  func(r *gt.Loan) (string, *gt.Meta) { return r.ID, &r.Meta },
-		values: func(r *gt.Loan) []any {
-			return []any{r.BorrowerID, string(r.Status), string(r.Product), r.Outstanding.Amount, r.Outstanding.Currency}
-		},
-		utc: func(r *gt.Loan) {
-			metaUTC(&r.Meta)
-			r.StartDate, r.MaturityDate = r.StartDate.UTC(), r.MaturityDate.UTC()
-		},
-	}).init()
-	collateral = (&table[gt.Collateral]{
-		name: "collateral", noun: "collateral", scoped: true,
-		cols:   []string{"kind"},
-		key:    func(r *gt.Collateral) (string, *gt.Meta) { return r.ID, &r.Meta },
-		values: func(r *gt.Collateral) []any { return []any{string(r.Kind)} },
-		utc: func(r *gt.Collateral) {
-			metaUTC(&r.Meta)
-			if c := r.Crop; c != nil {
-				c.PlantingBy, c.HarvestFrom = c.PlantingBy.UTC(), c.HarvestFrom.UTC()
-			}
-			if v := r.Receivable; v != nil {
-				v.InvoiceDate, v.DueDate = v.InvoiceDate.UTC(), v.DueDate.UTC()
-			}
-		},
-	}).init()
-	devices = (&table[gt.Device]{
-		name: "devices", noun: "device", scoped: true,
-		cols: []string{"kind", "collateral_id", "site_id", "token_hash"},
-		key:  func(r *gt.Device) (string, *gt.Meta) { return r.ID, &r.Meta },
-		values: func(r *gt.Device) []any {
-			return []any{string(r.Kind), nullable(r.CollateralID), nullable(r.SiteID), nullable(r.TokenHash)}
-		},
-		secret: "token_hash",
-		read:   func(r *gt.Device, h string) { r.TokenHash = h },
-		utc:    func(r *gt.Device) { metaUTC(&r.Meta) },
-	}).init()
-	releases = (&table[gt.Release]{
-		name: "releases", noun: "release", scoped: true,
-		cols:   []string{"collateral_id"},
-		key:    func(r *gt.Release) (string, *gt.Meta) { return r.ID, &r.Meta },
-		values: func(r *gt.Release) []any { return []any{r.CollateralID} },
-		utc: func(r *gt.Release) {
-			metaUTC(&r.Meta)
-			r.At = r.At.UTC()
-		},
-	}).init()
+	tenants    = (&table[gt.Tenant]{Kind: projection.Tenants}).init()
+	apiKeys    = (&table[gt.APIKey]{Kind: projection.APIKeys}).init()
+	parties    = (&table[gt.Party]{Kind: projection.Parties}).init()
+	sites      = (&table[gt.Site]{Kind: projection.Sites}).init()
+	loans      = (&table[gt.Loan]{Kind: projection.Loans}).init()
+	collateral = (&table[gt.Collateral]{Kind: projection.Collateral}).init()
+	devices    = (&table[gt.Device]{Kind: projection.Devices}).init()
+	releases   = (&table[gt.Release]{Kind: projection.Releases}).init()
 )
-
-// metaUTC converts the times of m to UTC.
-func metaUTC(m *gt.Meta) {
-	m.CreatedAt, m.UpdatedAt = m.CreatedAt.UTC(), m.UpdatedAt.UTC()
-}
 
 // ApplyChanges writes every record of c and sets the projected sequence to c.Seq, in one
 // transaction: on error nothing is written. Records are replaced whole. The statements

@@ -9,22 +9,14 @@ import (
 	"strings"
 
 	gt "groundtruth"
+	"groundtruth/projection"
 )
 
-// table maps one record kind to its SQL table. Every table has the columns tenant_id
-// (except tenants), id, version, created_at, updated_at and data, the record as JSON;
-// cols are further columns filled by values, for queries and for secret hashes.
+// table is a record kind's projection.Kind with the statements of this dialect, built
+// by init from the kind's table and columns.
 type table[T any] struct {
-	name   string                             // SQL table
-	noun   string                             // a record in messages: "loan"
-	scoped bool                               // keyed by (tenant_id, id) rather than id
-	cols   []string                           // extra columns
-	key    func(r *T) (id string, m *gt.Meta) // the record's id and meta
-	values func(r *T) []any                   // values of cols, in order
-	secret string                             // column of a hash the JSON leaves out
-	read   func(r *T, secret string)          // sets the hash; nil when secret is ""
-	utc    func(r *T)                         // converts the record's times to UTC
-	upsert string                             // the statements, built by init
+	projection.Kind[T]
+	upsert string
 	get    string
 	list   string
 	sel    string
@@ -34,11 +26,11 @@ type table[T any] struct {
 func (t *table[T]) init() *table[T] {
 	cols := []string{"id", "version", "created_at", "updated_at", "data"}
 	conflict := "id"
-	if t.scoped {
+	if t.Scoped {
 		cols = append([]string{"tenant_id"}, cols...)
 		conflict = "tenant_id, id"
 	}
-	cols = append(cols, t.cols...)
+	cols = append(cols, t.Cols...)
 	var set, params []string
 	for _, c := range cols {
 		params = append(params, "?")
@@ -47,13 +39,13 @@ func (t *table[T]) init() *table[T] {
 		}
 	}
 	t.upsert = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s",
-		t.name, strings.Join(cols, ", "), strings.Join(params, ", "), conflict, strings.Join(set, ", "))
+		t.Table, strings.Join(cols, ", "), strings.Join(params, ", "), conflict, strings.Join(set, ", "))
 	secret := "NULL"
-	if t.secret != "" {
-		secret = t.secret
+	if t.Secret != "" {
+		secret = t.Secret
 	}
-	t.sel = fmt.Sprintf("SELECT data, %s FROM %s", secret, t.name)
-	if t.scoped {
+	t.sel = fmt.Sprintf("SELECT data, %s FROM %s", secret, t.Table)
+	if t.Scoped {
 		t.get = t.sel + " WHERE tenant_id = ? AND id = ?"
 		t.list = t.sel + " WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?"
 	} else {
@@ -65,30 +57,30 @@ func (t *table[T]) init() *table[T] {
 
 // args returns the values of the upsert statement for r.
 func (t *table[T]) args(r *T) ([]any, error) {
-	id, m := t.key(r)
-	if t.scoped && m.TenantID == "" {
-		return nil, gt.Errorf(gt.EINVALID, "%s %q has no tenant", t.noun, id)
+	id, m := t.Key(r)
+	if t.Scoped && m.TenantID == "" {
+		return nil, gt.Errorf(gt.EINVALID, "%s %q has no tenant", t.Noun, id)
 	}
-	version, err := toInt64(t.noun+" version", m.Version)
+	version, err := toInt64(t.Noun+" version", m.Version)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkTime(t.noun+" created_at", m.CreatedAt); err != nil {
+	if err := checkTime(t.Noun+" created_at", m.CreatedAt); err != nil {
 		return nil, err
 	}
-	if err := checkTime(t.noun+" updated_at", m.UpdatedAt); err != nil {
+	if err := checkTime(t.Noun+" updated_at", m.UpdatedAt); err != nil {
 		return nil, err
 	}
 	data, err := json.Marshal(r)
 	if err != nil {
-		return nil, fmt.Errorf("encode %s %q: %w", t.noun, id, err)
+		return nil, fmt.Errorf("encode %s %q: %w", t.Noun, id, err)
 	}
-	a := make([]any, 0, 6+len(t.cols))
-	if t.scoped {
+	a := make([]any, 0, 6+len(t.Cols))
+	if t.Scoped {
 		a = append(a, m.TenantID)
 	}
 	a = append(a, id, version, formatTime(m.CreatedAt), formatTime(m.UpdatedAt), string(data))
-	return append(a, t.values(r)...), nil
+	return append(a, t.Values(r)...), nil
 }
 
 // put upserts every record of rs in tx, in order.
@@ -98,7 +90,7 @@ func (t *table[T]) put(ctx context.Context, tx *sql.Tx, rs []T) error {
 	}
 	st, err := tx.PrepareContext(ctx, t.upsert)
 	if err != nil {
-		return fmt.Errorf("prepare %s upsert: %w", t.noun, err)
+		return fmt.Errorf("prepare %s upsert: %w", t.Noun, err)
 	}
 	defer st.Close()
 	for i := range rs {
@@ -107,8 +99,8 @@ func (t *table[T]) put(ctx context.Context, tx *sql.Tx, rs []T) error {
 			return err
 		}
 		if _, err := st.ExecContext(ctx, a...); err != nil {
-			id, _ := t.key(&rs[i])
-			return fmt.Errorf("put %s %q: %w", t.noun, id, err)
+			id, _ := t.Key(&rs[i])
+			return fmt.Errorf("put %s %q: %w", t.Noun, id, err)
 		}
 	}
 	return nil
@@ -125,29 +117,29 @@ func (t *table[T]) decode(sc interface{ Scan(...any) error }) (T, error) {
 		return r, err
 	}
 	if err := json.Unmarshal(data, &r); err != nil {
-		return r, fmt.Errorf("decode %s: %w", t.noun, err)
+		return r, fmt.Errorf("decode %s: %w", t.Noun, err)
 	}
-	if t.read != nil {
-		t.read(&r, secret.String)
+	if t.Read != nil {
+		t.Read(&r, secret.String)
 	}
-	t.utc(&r)
+	t.UTC(&r)
 	return r, nil
 }
 
 // one returns the record of tenant with the given id (tenant is ignored for tenants).
 func (t *table[T]) one(ctx context.Context, db *sql.DB, tenant, id string) (*T, error) {
 	var row *sql.Row
-	if t.scoped {
+	if t.Scoped {
 		row = db.QueryRowContext(ctx, t.get, tenant, id)
 	} else {
 		row = db.QueryRowContext(ctx, t.get, id)
 	}
 	r, err := t.decode(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, gt.Errorf(gt.ENOTFOUND, "%s %q not found", t.noun, id)
+		return nil, gt.Errorf(gt.ENOTFOUND, "%s %q not found", t.Noun, id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get %s %q: %w", t.noun, id, err)
+		return nil, fmt.Errorf("get %s %q: %w", t.Noun, id, err)
 	}
 	return &r, nil
 }
@@ -156,10 +148,10 @@ func (t *table[T]) one(ctx context.Context, db *sql.DB, tenant, id string) (*T, 
 func (t *table[T]) where(ctx context.Context, db *sql.DB, cond string, args ...any) (*T, error) {
 	r, err := t.decode(db.QueryRowContext(ctx, t.sel+" WHERE "+cond, args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, gt.Errorf(gt.ENOTFOUND, "%s not found", t.noun)
+		return nil, gt.Errorf(gt.ENOTFOUND, "%s not found", t.Noun)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", t.noun, err)
+		return nil, fmt.Errorf("get %s: %w", t.Noun, err)
 	}
 	return &r, nil
 }
@@ -170,33 +162,25 @@ func (t *table[T]) page(ctx context.Context, db *sql.DB, tenant string, o gt.Lis
 		rows *sql.Rows
 		err  error
 	)
-	if t.scoped {
+	if t.Scoped {
 		rows, err = db.QueryContext(ctx, t.list, tenant, o.After, o.PageLimit())
 	} else {
 		rows, err = db.QueryContext(ctx, t.list, o.After, o.PageLimit())
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", t.name, err)
+		return nil, fmt.Errorf("list %s: %w", t.Table, err)
 	}
 	defer rows.Close()
 	out := []T{}
 	for rows.Next() {
 		r, err := t.decode(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", t.name, err)
+			return nil, fmt.Errorf("list %s: %w", t.Table, err)
 		}
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list %s: %w", t.name, err)
+		return nil, fmt.Errorf("list %s: %w", t.Table, err)
 	}
 	return out, nil
-}
-
-// nullable returns nil for an empty string, so that the column holds NULL.
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
