@@ -14,6 +14,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // the credentials do not allow this
 	ETOOLARGE     = "too_large"    // the input exceeds a size limit
 	EUNAVAILABLE  = "unavailable"  // a dependency is down or overloaded; retry later
+	ERATELIMIT    = "rate_limited" // the caller sends faster than its limit; retry later
 	EINTERNAL     = "internal"     // a bug or an unexpected failure
 )
 

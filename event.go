@@ -21,6 +21,7 @@ const (
 	EventDeviceKey     EventType = "device.key"     // Data: DeviceCredential
 	EventPricesRecord  EventType = "prices.record"  // Data: Records (Prices only)
 	EventTick          EventType = "tick"           // no data: advances engine time
+	// EventIngest (telemetry.go) carries device packs.
 )
 
 // Event is the envelope of every input, as appended to the journal. ID is chosen by the
@@ -101,9 +102,13 @@ type Changes struct {
 	Tenants []Tenant
 	APIKeys []APIKey
 	Records
+	// Telemetry: device health rows and series buckets touched, each at most once.
+	Health []DeviceHealth
+	Series []SeriesBucket
 }
 
 // Empty reports whether nothing changed.
 func (c *Changes) Empty() bool {
-	return len(c.Tenants) == 0 && len(c.APIKeys) == 0 && c.Records.Len() == 0
+	return len(c.Tenants) == 0 && len(c.APIKeys) == 0 && c.Records.Len() == 0 &&
+		len(c.Health) == 0 && len(c.Series) == 0
 }

@@ -100,5 +100,14 @@ type Store interface {
 	// Commodities lists the commodities with at least one tick, sorted.
 	Commodities(ctx context.Context, tenant string) ([]string, error)
 
+	// DeviceHealth returns a device's telemetry health; ENOTFOUND before its first pack.
+	DeviceHealth(ctx context.Context, tenant, id string) (*DeviceHealth, error)
+	// DeviceHealths lists the health of a tenant's devices that have reported, by id.
+	DeviceHealths(ctx context.Context, tenant string, o ListOptions) ([]DeviceHealth, error)
+	// Series returns a device's readings of one measurement downsampled to q.Step (a
+	// multiple of SeriesStep, at most MaxSeriesPoints points), oldest first, leaving out
+	// steps without readings. q.From is aligned down to a multiple of q.Step.
+	Series(ctx context.Context, tenant string, q SeriesQuery) ([]SeriesPoint, error)
+
 	Close() error
 }

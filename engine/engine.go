@@ -22,6 +22,7 @@ type Engine struct {
 	// Global indexes over secrets, kept unique across tenants.
 	keyHashes   map[string]ref
 	tokenHashes map[string]ref
+	idx         changeIndex // telemetry rows of the Changes being filled
 }
 
 type ref struct{ tenant, id string }
@@ -36,7 +37,8 @@ type tenantState struct {
 	Collateral map[string]*gt.Collateral `json:"collateral"`
 	Devices    map[string]*gt.Device     `json:"devices"`
 	Releases   map[string]*gt.Release    `json:"releases"`
-	Prices     map[string]*gt.PriceTick  `json:"prices"` // latest tick per commodity
+	Prices     map[string]*gt.PriceTick  `json:"prices"`    // latest tick per commodity
+	Telemetry  map[string]*telemetry     `json:"telemetry"` // by device id
 }
 
 func newTenantState(t gt.Tenant) *tenantState {
@@ -50,6 +52,7 @@ func newTenantState(t gt.Tenant) *tenantState {
 		Devices:    map[string]*gt.Device{},
 		Releases:   map[string]*gt.Release{},
 		Prices:     map[string]*gt.PriceTick{},
+		Telemetry:  map[string]*telemetry{},
 	}
 }
 
@@ -108,6 +111,8 @@ func (e *Engine) Apply(ev *gt.Event, ch *gt.Changes) error {
 		return e.applyRecords(ts, ev, ch, modePrices)
 	case gt.EventDeviceToken, gt.EventDeviceKey:
 		return e.applyDeviceCredential(ts, ev, ch)
+	case gt.EventIngest:
+		return e.applyIngest(ts, ev, ch)
 	}
 	return gt.Errorf(gt.EINVALID, "unknown event type %q", string(ev.Type))
 }

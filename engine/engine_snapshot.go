@@ -74,6 +74,7 @@ func Restore(data []byte) (*Engine, error) {
 		fillNil(&ts.Devices, fresh.Devices)
 		fillNil(&ts.Releases, fresh.Releases)
 		fillNil(&ts.Prices, fresh.Prices)
+		fillNil(&ts.Telemetry, fresh.Telemetry)
 		if ts.Tenant.ID != tid {
 			return nil, fmt.Errorf("decode snapshot: tenant %q holds the record of %q", tid, ts.Tenant.ID)
 		}
@@ -86,6 +87,7 @@ func Restore(data []byte) (*Engine, error) {
 			wellFormed("device", ts.Devices, func(v *gt.Device) string { return v.ID }),
 			wellFormed("release", ts.Releases, func(v *gt.Release) string { return v.ID }),
 			wellFormed("price", ts.Prices, func(v *gt.PriceTick) string { return v.Commodity }),
+			restoreTelemetry(tid, ts.Telemetry),
 		} {
 			if err != nil {
 				return nil, fmt.Errorf("decode snapshot of tenant %q: %w", tid, err)
@@ -104,6 +106,36 @@ func Restore(data []byte) (*Engine, error) {
 		}
 	}
 	return e, nil
+}
+
+// restoreTelemetry fills in what the JSON form leaves out (tenant ids) and the maps
+// absent from a snapshot, so that a restored engine encodes like the original.
+func restoreTelemetry(tenant string, m map[string]*telemetry) error {
+	for id, t := range m {
+		if t == nil {
+			return fmt.Errorf("telemetry of device %q is null", id)
+		}
+		if t.Health.DeviceID != id {
+			return fmt.Errorf("telemetry of device %q is stored under %q", t.Health.DeviceID, id)
+		}
+		t.Health.TenantID = tenant
+		fresh := newTelemetry(tenant, id)
+		fillNil(&t.Health.Rejected, fresh.Health.Rejected)
+		fillNil(&t.Health.Last, fresh.Health.Last)
+		fillNil(&t.Buckets, fresh.Buckets)
+		if t.Digests == nil {
+			t.Digests = fresh.Digests
+		}
+		for name, bs := range t.Buckets {
+			for i := range bs {
+				bs[i].TenantID = tenant
+				if bs[i].DeviceID != id || bs[i].Name != name {
+					return fmt.Errorf("series bucket of %q/%q is stored under %q/%q", bs[i].DeviceID, bs[i].Name, id, name)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // fillNil replaces a nil map (absent from a snapshot) by an empty one.

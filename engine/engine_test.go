@@ -247,7 +247,7 @@ func randomHistory(t *testing.T, f *feeder, n int, seed uint64) {
 	for i := 0; i < n; i++ {
 		tenant := []string{"bank-a", "bank-b"}[rng.IntN(2)]
 		k := rng.IntN(20)
-		switch rng.IntN(6) {
+		switch rng.IntN(8) {
 		case 0:
 			f.apply(t, gt.EventRecordsPut, tenant, portfolio(k))
 		case 1:
@@ -264,10 +264,38 @@ func randomHistory(t *testing.T, f *feeder, n int, seed uint64) {
 			r := gt.Release{ID: fmt.Sprintf("rel-%d", i), CollateralID: fmt.Sprintf("lot-%d", k), Direction: gt.ReleaseOut,
 				Quantity: float64(1 + rng.IntN(50)), Unit: "t", At: t0}
 			f.apply(t, gt.EventRecordsCreate, tenant, gt.Records{Releases: []gt.Release{r}})
+		case 5, 6:
+			f.apply(t, gt.EventIngest, tenant, randomIngest(rng, i, k))
 		default:
 			f.apply(t, gt.EventTick, tenant, nil)
 		}
 	}
+}
+
+// randomIngest returns a batch of packs from the load cells of portfolio(k) and its
+// neighbours: readings, resends, replays, status reports and refusals.
+func randomIngest(rng *rand.Rand, i, k int) gt.IngestBatch {
+	var b gt.IngestBatch
+	for n := 1 + rng.IntN(4); n > 0; n-- {
+		dev := fmt.Sprintf("cell-%d", (k+n)%20)
+		p := gt.DevicePack{Device: dev, Via: gt.ViaMQTT, Received: t0.Add(time.Duration(i) * time.Minute),
+			Digest: fmt.Sprintf("%032x", rng.IntN(40))}
+		switch rng.IntN(5) {
+		case 0:
+			p.Status = &gt.StatusReport{State: gt.StateOffline, Will: true}
+		case 1:
+			p.Rejected = &gt.IngestFailure{Reason: gt.ReasonSignature, Message: "bad"}
+		default:
+			p.Signed, p.Seq = rng.IntN(2) == 0, uint64(rng.IntN(100))
+			for r := rng.IntN(6); r > 0; r-- {
+				v := rng.Float64() * 1000
+				at := t0.Add(time.Duration(i)*time.Minute - time.Duration(rng.IntN(900))*time.Second)
+				p.Readings = append(p.Readings, gt.Reading{Name: []string{"mass", "temp", "count"}[rng.IntN(3)], T: at.UnixMicro(), V: &v})
+			}
+		}
+		b.Items = append(b.Items, p)
+	}
+	return b
 }
 
 func TestSnapshotPlusTailEqualsFullReplay(t *testing.T) {

@@ -31,6 +31,10 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "missing bearer API key in the Authorization header")
 		return
 	}
+	if o.Metadata["device"] == true {
+		s.authenticateDevice(ctx, token, next)
+		return
+	}
 	if o.Metadata["operator"] == true {
 		if s.o.Operator == nil || !s.o.Operator(token) {
 			huma.WriteErr(s.api, ctx, http.StatusForbidden, "this route needs an operator token")
@@ -66,6 +70,30 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	next(ctx)
 }
 
+// authenticateDevice signs a device in by its token for the ingest routes.
+func (s *Server) authenticateDevice(ctx huma.Context, token string, next func(huma.Context)) {
+	if s.o.Ingest == nil {
+		huma.WriteErr(s.api, ctx, http.StatusServiceUnavailable, "ingest is not running")
+		return
+	}
+	d, err := s.o.Ingest.DeviceByToken(ctx.Context(), token)
+	if err != nil {
+		if gt.ErrorCode(err) != gt.ENOTFOUND {
+			s.o.Logger.Error("look up device token", "err", err)
+			huma.WriteErr(s.api, ctx, http.StatusServiceUnavailable, "store unavailable")
+			return
+		}
+		ctx.SetHeader("WWW-Authenticate", `Bearer realm="groundtruth-devices", error="invalid_token"`)
+		huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "unknown device token")
+		return
+	}
+	if d.Disabled {
+		huma.WriteErr(s.api, ctx, http.StatusForbidden, "device "+d.ID+" is disabled")
+		return
+	}
+	next(withPrincipal(ctx, principal{tenant: d.TenantID, keyID: d.ID, role: gt.RoleDevice, device: d}))
+}
+
 // CommandTimeout is how long a write waits for its event to be applied.
 const CommandTimeout = 30 * time.Second
 
@@ -94,15 +122,19 @@ func (s *Server) problem(ctx context.Context, err error) error {
 		gt.EINVALID: http.StatusUnprocessableEntity, gt.ENOTFOUND: http.StatusNotFound,
 		gt.ECONFLICT: http.StatusConflict, gt.EUNAUTHORIZED: http.StatusUnauthorized,
 		gt.EFORBIDDEN: http.StatusForbidden, gt.ETOOLARGE: http.StatusRequestEntityTooLarge,
-		gt.EUNAVAILABLE: http.StatusServiceUnavailable,
+		gt.EUNAVAILABLE: http.StatusServiceUnavailable, gt.ERATELIMIT: http.StatusTooManyRequests,
 	}[code]
 	if status == 0 {
 		s.o.Logger.ErrorContext(ctx, "internal error", "err", err)
 		return huma.Error500InternalServerError("internal error")
 	}
 	msg := gt.ErrorMessage(err)
+	var out error = huma.NewError(status, msg)
 	if f := gt.ErrorField(err); f != "" {
-		return huma.NewError(status, f+": "+msg, &huma.ErrorDetail{Location: "body." + f, Message: msg})
+		out = huma.NewError(status, f+": "+msg, &huma.ErrorDetail{Location: "body." + f, Message: msg})
 	}
-	return huma.NewError(status, msg)
+	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
+		out = huma.ErrorWithHeaders(out, http.Header{"Retry-After": {"1"}})
+	}
+	return out
 }

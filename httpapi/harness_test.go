@@ -13,6 +13,7 @@ import (
 
 	gt "groundtruth"
 	"groundtruth/httpapi"
+	"groundtruth/ingest"
 	"groundtruth/journal"
 	"groundtruth/node"
 	"groundtruth/sqlite"
@@ -49,7 +50,13 @@ func newHarness(t testing.TB) *harness {
 	<-n.Ready()
 	h := &harness{t: t, node: n, store: st}
 	reg := prometheus.NewRegistry()
-	h.srv = httptest.NewServer(httpapi.New(httpapi.Options{Node: n, Store: st, Gatherer: reg, Registerer: reg,
+	c := ingest.NewCommitter(j, ingest.CommitterOptions{})
+	go c.Run(ctx)
+	svc, err := ingest.NewService(ingest.Options{Committer: c, Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv = httptest.NewServer(httpapi.New(httpapi.Options{Node: n, Store: st, Gatherer: reg, Registerer: reg, Ingest: svc,
 		Operator: func(tok string) bool { return tok == "operator-secret" }}))
 	t.Cleanup(func() {
 		h.srv.Close()

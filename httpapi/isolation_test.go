@@ -42,6 +42,11 @@ func TestTenantIsolation(t *testing.T) {
 		"create-tenant":       map[string]any{"name": "Bank Z"},
 		"register-device-key": map[string]any{"public_key": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},
 		"put-records":         map[string]any{"loans": []any{fb["loan"]}},
+		"ingest":              []any{map[string]any{"n": "mass", "v": 1}},
+	}
+	// Required query parameters, so that the walk reaches the handler.
+	queries := map[string]string{
+		"get-device-series": "?name=mass&from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&step=1h",
 	}
 
 	doc := h.must(200, "GET", "/api/v1/openapi.json", "", nil).json(t)
@@ -60,7 +65,7 @@ func TestTenantIsolation(t *testing.T) {
 				continue
 			}
 			coll := strings.Split(strings.TrimPrefix(path, "/api/v1/"), "/")[0]
-			url := param.ReplaceAllStringFunc(path, func(string) string { return ids[coll] })
+			url := param.ReplaceAllStringFunc(path, func(string) string { return ids[coll] }) + queries[opID]
 			var body any
 			if _, hasBody := o.(map[string]any)["requestBody"]; hasBody {
 				b, ok := bodies[opID]

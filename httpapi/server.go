@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 
 	gt "groundtruth"
+	"groundtruth/ingest"
 	"groundtruth/node"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -39,6 +40,8 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Version is reported in the OpenAPI document.
 	Version string
+	// Ingest serves POST /api/v1/ingest; nil answers it 503.
+	Ingest *ingest.Service
 }
 
 // Server is the HTTP handler of the API.
@@ -68,7 +71,8 @@ func New(o Options) *Server {
 	cfg.RejectUnknownQueryParameters = true
 	cfg.Info.Description = "Risk engine for asset-backed and supply-chain lending. Authenticate with `Authorization: Bearer <API key>`."
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"apiKey": {Type: "http", Scheme: "bearer", Description: "A tenant's API key (gtk_...)."},
+		"apiKey":      {Type: "http", Scheme: "bearer", Description: "A tenant's API key (gtk_...)."},
+		"deviceToken": {Type: "http", Scheme: "bearer", Description: "A device's token (POST /api/v1/ingest only)."},
 	}
 	cfg.Security = []map[string][]string{{"apiKey": {}}}
 	cfg.Components.Schemas.RegisterTypeAlias(reflect.TypeFor[gt.Duration](), reflect.TypeFor[string]())
@@ -86,6 +90,8 @@ func New(o Options) *Server {
 	s.registerDeviceCredentials()
 	s.registerBulk()
 	s.registerPrices()
+	s.registerIngest()
+	s.registerTelemetry()
 
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -162,6 +168,7 @@ type principal struct {
 	tenant string
 	keyID  string
 	role   gt.Role
+	device *gt.Device // set when a device token signed in (ingest routes)
 }
 
 func caller(ctx context.Context) principal {

@@ -11,7 +11,7 @@ import (
 
 // CommitterOptions configure a Committer.
 type CommitterOptions struct {
-	// Type is the event type of the events built (e.g. the readings event).
+	// Type is the event type of the events built; default groundtruth.EventIngest.
 	Type gt.EventType
 	// MaxItems and MaxBytes bound one event: at most MaxItems items whose data add up to at
 	// most MaxBytes (defaults 1000 and 4 MiB). An item larger than MaxBytes is refused.
@@ -36,9 +36,12 @@ type Batch struct {
 	Items []json.RawMessage `json:"items"`
 }
 
+// pending is what one caller commits: items of one tenant that go into the same event.
 type pending struct {
-	item Item
-	done chan result
+	tenant string
+	data   []json.RawMessage
+	size   int
+	done   chan result
 }
 
 type result struct {
@@ -59,6 +62,9 @@ type Committer struct {
 
 // NewCommitter returns a committer appending to j; call Run to start it.
 func NewCommitter(j gt.Journal, o CommitterOptions) *Committer {
+	if o.Type == "" {
+		o.Type = gt.EventIngest
+	}
 	if o.MaxItems <= 0 {
 		o.MaxItems = 1000
 	}
@@ -82,8 +88,25 @@ func NewCommitter(j gt.Journal, o CommitterOptions) *Committer {
 // When ctx ends after the item was queued, Commit returns ctx's error but the item may
 // still be appended.
 func (c *Committer) Commit(ctx context.Context, it Item) (uint64, error) {
-	if len(it.Data) > c.o.MaxBytes {
-		return 0, gt.Errorf(gt.ETOOLARGE, "item of %d bytes is above the limit of %d", len(it.Data), c.o.MaxBytes)
+	return c.CommitAll(ctx, it.Tenant, []json.RawMessage{it.Data})
+}
+
+// CommitAll is Commit for several items of one tenant that must be appended together, in
+// one event: all of them become durable or none. Together they must fit MaxItems and
+// MaxBytes.
+func (c *Committer) CommitAll(ctx context.Context, tenant string, data []json.RawMessage) (uint64, error) {
+	size := 0
+	for _, d := range data {
+		size += len(d)
+	}
+	if size > c.o.MaxBytes {
+		return 0, gt.Errorf(gt.ETOOLARGE, "%d bytes are above the limit of %d", size, c.o.MaxBytes)
+	}
+	if len(data) > c.o.MaxItems {
+		return 0, gt.Errorf(gt.ETOOLARGE, "%d items are above the limit of %d", len(data), c.o.MaxItems)
+	}
+	if len(data) == 0 {
+		return 0, gt.Errorf(gt.EINVALID, "nothing to commit")
 	}
 	stoppedErr := gt.Errorf(gt.EUNAVAILABLE, "ingest has stopped")
 	select {
@@ -91,7 +114,7 @@ func (c *Committer) Commit(ctx context.Context, it Item) (uint64, error) {
 		return 0, stoppedErr
 	default:
 	}
-	p := &pending{item: it, done: make(chan result, 1)}
+	p := &pending{tenant: tenant, data: data, size: size, done: make(chan result, 1)}
 	select {
 	case c.queue <- p:
 	case <-c.stopped:
@@ -150,17 +173,18 @@ func (c *Committer) Run(ctx context.Context) error {
 			}
 		}
 		batch := []*pending{first}
-		size := len(first.item.Data)
+		size, items := first.size, len(first.data)
 	gather:
-		for len(batch) < c.o.MaxItems {
+		for items < c.o.MaxItems {
 			select {
 			case p := <-c.queue:
-				if size+len(p.item.Data) > c.o.MaxBytes {
+				if size+p.size > c.o.MaxBytes || items+len(p.data) > c.o.MaxItems {
 					carry = p
 					break gather
 				}
 				batch = append(batch, p)
-				size += len(p.item.Data)
+				size += p.size
+				items += len(p.data)
 			default:
 				break gather
 			}
@@ -174,19 +198,19 @@ func (c *Committer) flush(ctx context.Context, batch []*pending) {
 	var tenants []string
 	byTenant := map[string][]*pending{}
 	for _, p := range batch {
-		if _, ok := byTenant[p.item.Tenant]; !ok {
-			tenants = append(tenants, p.item.Tenant)
+		if _, ok := byTenant[p.tenant]; !ok {
+			tenants = append(tenants, p.tenant)
 		}
-		byTenant[p.item.Tenant] = append(byTenant[p.item.Tenant], p)
+		byTenant[p.tenant] = append(byTenant[p.tenant], p)
 	}
 	now := time.Now().UTC()
 	var events []gt.Event
 	var groups [][]*pending // groups[i] are the items of events[i]
 	for _, t := range tenants {
 		ps := byTenant[t]
-		b := Batch{Items: make([]json.RawMessage, len(ps))}
-		for i, p := range ps {
-			b.Items[i] = p.item.Data
+		var b Batch
+		for _, p := range ps {
+			b.Items = append(b.Items, p.data...)
 		}
 		ev, err := gt.NewEvent(c.o.Type, t, now, c.o.Actor, b)
 		if err != nil {

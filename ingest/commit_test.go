@@ -54,7 +54,6 @@ func item(tenant string, n int) ingest.Item {
 
 func startCommitter(t *testing.T, j gt.Journal, o ingest.CommitterOptions) (*ingest.Committer, context.CancelFunc) {
 	t.Helper()
-	o.Type = "readings.record"
 	c := ingest.NewCommitter(j, o)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -134,7 +133,7 @@ func TestGroupCommit(t *testing.T) {
 			got = append(got, string(raw))
 		}
 		want := map[string]string{"bank-a": `[{"n":1} {"n":2} {"n":4} {"n":5}]`, "bank-b": `[{"n":3} {"n":6}]`}[ev.Tenant]
-		if fmt.Sprint(got) != want || ev.Type != "readings.record" {
+		if fmt.Sprint(got) != want || ev.Type != gt.EventIngest {
 			t.Errorf("event for %s holds %v (type %s), want %s", ev.Tenant, got, ev.Type, want)
 		}
 	}

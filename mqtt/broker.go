@@ -37,8 +37,11 @@ type DeviceLookup interface {
 
 // PublishHandler receives the readings a device published to its up topic. The broker
 // calls it synchronously and acknowledges a QoS 1 publish only after it returned: nil
-// means the payload is durably accepted. A *groundtruth.Error with code EINVALID, ETOOLARGE
-// or EUNAVAILABLE maps to PUBACK reason 0x99, 0x95 or 0x97; any other error to 0x80.
+// means the payload is durably accepted. A *groundtruth.Error with code EINVALID or
+// ETOOLARGE maps to PUBACK reason 0x99 or 0x95; EUNAVAILABLE and ERATELIMIT to 0x97 (quota
+// exceeded: retry later); EFORBIDDEN, EUNAUTHORIZED and ECONFLICT (bad signature, replay,
+// disabled device) to 0x87; any other error to 0x80. The error's message is the reason
+// string.
 // It must be safe for concurrent use (one call at a time per device connection).
 type PublishHandler interface {
 	HandlePublish(ctx context.Context, dev *groundtruth.Device, topic string, payload []byte) error

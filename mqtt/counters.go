@@ -13,7 +13,9 @@ const (
 	reasonPayloadInvalid = "payload_invalid"
 	reasonTooLarge       = "too_large"
 	reasonUnavailable    = "unavailable"
-	reasonFailed         = "failed" // handler error without a mapped code
+	reasonRefused        = "refused"      // handler refused: bad signature, replay, disabled
+	reasonRateLimited    = "rate_limited" // handler: the device sends above its limit
+	reasonFailed         = "failed"       // handler error without a mapped code
 )
 
 // counters counts outcomes per device and reason. Auth failures whose token matched no

@@ -191,6 +191,12 @@ func (h *hook) failure(dev *groundtruth.Device, err error) packets.Code {
 	case groundtruth.EUNAVAILABLE:
 		h.b.counters.add(dev.ID, reasonUnavailable)
 		return packets.Code{Code: packets.ErrQuotaExceeded.Code, Reason: ge.Error()}
+	case groundtruth.ERATELIMIT:
+		h.b.counters.add(dev.ID, reasonRateLimited)
+		return packets.Code{Code: packets.ErrQuotaExceeded.Code, Reason: ge.Error()}
+	case groundtruth.EFORBIDDEN, groundtruth.EUNAUTHORIZED, groundtruth.ECONFLICT:
+		h.b.counters.add(dev.ID, reasonRefused)
+		return packets.Code{Code: packets.ErrNotAuthorized.Code, Reason: ge.Error()}
 	}
 	h.b.counters.add(dev.ID, reasonFailed)
 	h.b.log.Error("mqtt publish handler", "device", dev.ID, "tenant", dev.TenantID, "error", err)

@@ -28,6 +28,14 @@ type Options struct {
 	SnapshotEvery uint64
 	// Registerer receives the node's metrics; nil registers nothing.
 	Registerer prometheus.Registerer
+	// HoldFor and HoldEvents bound how long telemetry changes may wait before they are
+	// projected: a flush happens when the oldest held change is HoldFor old (checked when
+	// events arrive; defaults 500ms) or HoldEvents events are held (default 1000), and at
+	// once for any other event. TickEvery makes Run append a tick event at that interval
+	// (0: none), which bounds the wait when no other event comes.
+	HoldFor    time.Duration
+	HoldEvents int
+	TickEvery  time.Duration
 }
 
 // Node owns an engine and the goroutine that feeds it. Submit and the read methods are
@@ -37,6 +45,10 @@ type Node struct {
 	s        gt.Store
 	log      *slog.Logger
 	snapEach uint64
+
+	holdFor    time.Duration
+	holdEvents int
+	tickEvery  time.Duration
 
 	applied atomic.Uint64 // last event applied and projected
 	ready   chan struct{} // closed once caught up with the journal at start
@@ -57,7 +69,14 @@ func New(o Options) (*Node, error) {
 	if o.SnapshotEvery == 0 {
 		o.SnapshotEvery = 10000
 	}
+	if o.HoldFor <= 0 {
+		o.HoldFor = 500 * time.Millisecond
+	}
+	if o.HoldEvents <= 0 {
+		o.HoldEvents = 1000
+	}
 	n := &Node{j: o.Journal, s: o.Store, log: o.Logger, snapEach: o.SnapshotEvery,
+		holdFor: o.HoldFor, holdEvents: o.HoldEvents, tickEvery: o.TickEvery,
 		ready: make(chan struct{}), stopped: make(chan struct{}), waiters: newWaiters(), m: newMetrics()}
 	if o.Registerer != nil {
 		if err := n.m.register(o.Registerer, n); err != nil {
@@ -111,28 +130,50 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	if eng.Seq() >= last {
 		close(n.ready)
 	}
+	if n.tickEvery > 0 {
+		tctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go n.tick(tctx)
+	}
 	snapped := eng.Seq()
 	// upTo is the last sequence whose effects are in the store (restore never starts
 	// ahead of it); a snapshot is only ever taken at it, never ahead of the projection.
 	upTo := eng.Seq()
 	start := time.Now()
 	ch := &gt.Changes{}
+	// Telemetry (EventIngest) is projected lazily: its changes accumulate over several
+	// batches and reach the store together, so that a device's health row and series
+	// buckets are written once per flush rather than once per group commit. Any other
+	// event (a command, whose caller waits to read its write, or a tick) flushes at once.
+	var held []heldResult // results of events applied but not yet projected
+	var heldSince time.Time
 	err = n.j.Consume(ctx, eng.Seq()+1, func(batch []gt.Event) error {
 		t := time.Now()
-		*ch = gt.Changes{}
-		results := make([]error, len(batch))
+		if len(held) == 0 {
+			*ch = gt.Changes{}
+			heldSince = t
+		}
+		flush := false
 		for i := range batch {
 			ev := &batch[i]
 			evCh := ch
 			if ev.Seq <= projected {
 				evCh = &gt.Changes{} // already in the store: apply to the engine only
 			}
-			results[i] = eng.Apply(ev, evCh)
-			if results[i] != nil {
+			err := eng.Apply(ev, evCh)
+			if err != nil {
 				n.m.rejected.Inc()
+			}
+			held = append(held, heldResult{id: ev.ID, seq: ev.Seq, err: err})
+			if ev.Type != gt.EventIngest {
+				flush = true
 			}
 		}
 		ch.Seq = batch[len(batch)-1].Seq
+		caughtUp := ch.Seq >= last
+		if !flush && len(held) < n.holdEvents && t.Sub(heldSince) < n.holdFor && !(caughtUp && !n.isReady()) {
+			return nil // keep accumulating
+		}
 		if ch.Seq > projected {
 			if err := n.project(ctx, ch); err != nil {
 				return err
@@ -140,18 +181,15 @@ func (n *Node) Run(ctx context.Context) (err error) {
 		}
 		upTo = ch.Seq
 		n.applied.Store(ch.Seq)
-		n.m.applied.Add(float64(len(batch)))
+		n.m.applied.Add(float64(len(held)))
 		n.m.batch.Observe(time.Since(t).Seconds())
-		for i := range batch {
-			n.waiters.done(batch[i].ID, batch[i].Seq, results[i])
+		for _, h := range held {
+			n.waiters.done(h.id, h.seq, h.err)
 		}
-		if ch.Seq >= last {
-			select {
-			case <-n.ready:
-			default:
-				close(n.ready)
-				n.log.Info("node caught up", "seq", ch.Seq, "replay", time.Since(start).Round(time.Millisecond))
-			}
+		held = held[:0]
+		if caughtUp && !n.isReady() {
+			close(n.ready)
+			n.log.Info("node caught up", "seq", ch.Seq, "replay", time.Since(start).Round(time.Millisecond))
 		}
 		if ch.Seq-snapped >= n.snapEach {
 			if err := n.snapshot(ctx, eng); err != nil {
@@ -162,6 +200,17 @@ func (n *Node) Run(ctx context.Context) (err error) {
 		}
 		return nil
 	})
+	if len(held) > 0 && ch.Seq > projected && errors.Is(err, context.Canceled) {
+		// Stopping: write what is held, so that a restart has less to replay.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if ferr := n.s.ApplyChanges(fctx, ch); ferr == nil {
+			upTo = ch.Seq
+			for _, h := range held {
+				n.waiters.done(h.id, h.seq, h.err)
+			}
+		}
+		cancel()
+	}
 	if eng.Seq() > snapped && eng.Seq() == upTo {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		if serr := n.snapshot(sctx, eng); serr != nil {
@@ -173,6 +222,49 @@ func (n *Node) Run(ctx context.Context) (err error) {
 		return nil
 	}
 	return err
+}
+
+// heldResult is the outcome of an event applied to the engine whose changes wait for the
+// next flush to the store; its waiters are answered after that flush.
+type heldResult struct {
+	id  string
+	seq uint64
+	err error
+}
+
+// tick appends a tick event every tickEvery once the node is ready (SPEC §4.2: time
+// advances without data, so staleness is seen and held telemetry is projected).
+func (n *Node) tick(ctx context.Context) {
+	select {
+	case <-n.ready:
+	case <-ctx.Done():
+		return
+	}
+	t := time.NewTicker(n.tickEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			ev, err := gt.NewEvent(gt.EventTick, "", now, "node", nil)
+			if err == nil {
+				_, err = n.j.Append(ctx, []gt.Event{ev})
+			}
+			if err != nil && ctx.Err() == nil {
+				n.log.Warn("append tick", "err", err)
+			}
+		}
+	}
+}
+
+func (n *Node) isReady() bool {
+	select {
+	case <-n.ready:
+		return true
+	default:
+		return false
+	}
 }
 
 // restore builds the engine from the newest snapshot, or empty when there is none or it

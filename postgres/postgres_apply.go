@@ -69,7 +69,7 @@ func (s *Store) ApplyChanges(ctx context.Context, c *gt.Changes) error {
 // queue adds the upserts of every record of c to b, kind by kind in the order of the
 // fields, and returns a label for each statement.
 func queue(b *pgx.Batch, c *gt.Changes) ([]string, error) {
-	labels := make([]string, 0, len(c.Tenants)+len(c.APIKeys)+c.Records.Len()+1)
+	labels := make([]string, 0, len(c.Tenants)+len(c.APIKeys)+c.Records.Len()+3)
 	var err error
 	if labels, err = tenants.queue(b, labels, c.Tenants); err != nil {
 		return nil, err
@@ -95,7 +95,10 @@ func queue(b *pgx.Batch, c *gt.Changes) ([]string, error) {
 	if labels, err = releases.queue(b, labels, c.Releases); err != nil {
 		return nil, err
 	}
-	return queuePrices(b, labels, c)
+	if labels, err = queuePrices(b, labels, c); err != nil {
+		return nil, err
+	}
+	return queueTelemetry(b, labels, c)
 }
 
 // queuePrices adds the upserts of the price ticks of c: a tick replaces the one of the

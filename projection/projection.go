@@ -1,7 +1,8 @@
 // Package projection describes the SQL projection that every store implements: for each
 // record kind, its table, the columns kept beside the record's JSON document (for queries
-// and for the secret hashes the JSON leaves out), and how to fill them. The dialects
-// (sqlite/, postgres/) build their statements from it, so the two cannot drift apart.
+// and for the secret hashes the JSON leaves out), and how to fill them; for each telemetry
+// kind (telemetry.go), its table of one column per field. The dialects (sqlite/,
+// postgres/) build their statements from it, so the two cannot drift apart.
 package projection
 
 import gt "groundtruth"

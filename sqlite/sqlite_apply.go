@@ -74,7 +74,10 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, c *gt.Changes) error {
 	if err := releases.put(ctx, tx, c.Releases); err != nil {
 		return err
 	}
-	return putPrices(ctx, tx, c)
+	if err := putPrices(ctx, tx, c); err != nil {
+		return err
+	}
+	return putTelemetry(ctx, tx, c)
 }
 
 // putPrices upserts the price ticks of c: a tick replaces the one of the same tenant,

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	gt "groundtruth"
 )
@@ -214,6 +215,12 @@ func testConcurrentReadsWhileWriting(t *testing.T, s gt.Store) {
 				if _, err := s.Prices(ctx, tenantA, gt.PriceQuery{Commodity: "copper", Limit: 2}); err != nil {
 					t.Errorf("reader %d: Prices: %v", r, err)
 				}
+				if _, err := s.DeviceHealths(ctx, tenantA, gt.ListOptions{Limit: 2}); err != nil {
+					t.Errorf("reader %d: DeviceHealths: %v", r, err)
+				}
+				if _, err := s.Series(ctx, tenantA, weightQuery(minute(0, 0), minute(10, 0), 5*time.Minute)); err != nil {
+					t.Errorf("reader %d: Series: %v", r, err)
+				}
 			}
 		})
 	}
@@ -224,6 +231,8 @@ func testConcurrentReadsWhileWriting(t *testing.T, s gt.Store) {
 			seq := uint64(10 + i)
 			c := fixtures(tenantA, seq, epoch)
 			c.Loans[i%len(c.Loans)].Outstanding.Amount -= int64(1000 * i)
+			c.Health, c.Series = healthRows(tenantA), weightBuckets(tenantA)
+			c.Health[0].Packs, c.Series[0].Count = uint64(i), uint64(i+1)
 			if err := s.ApplyChanges(ctx, c); err != nil {
 				t.Errorf("writer: ApplyChanges(%d): %v", seq, err)
 				return

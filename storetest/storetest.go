@@ -54,6 +54,16 @@ func Run(t *testing.T, open func(t *testing.T) gt.Store) {
 		{"AtomicOnUnknownTenant", testAtomicOnUnknownTenant},
 		{"AtomicOnCancelledContext", testAtomicOnCancelledContext},
 		{"ConcurrentReadsWhileWriting", testConcurrentReadsWhileWriting},
+		{"HealthRoundTrip", testHealthRoundTrip},
+		{"HealthReplace", testHealthReplace},
+		{"HealthNotFound", testHealthNotFound},
+		{"HealthPaging", testHealthPaging},
+		{"SeriesMerge", testSeriesMerge},
+		{"SeriesRange", testSeriesRange},
+		{"SeriesIsolation", testSeriesIsolation},
+		{"SeriesBadQuery", testSeriesBadQuery},
+		{"SeriesReplace", testSeriesReplace},
+		{"AtomicTelemetry", testAtomicTelemetry},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

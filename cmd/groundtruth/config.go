@@ -19,12 +19,16 @@ type Config struct {
 	Store    string `json:"store"`     // GT_STORE, --store
 	Journal  string `json:"journal"`   // GT_JOURNAL, --journal
 	LogLevel string `json:"log_level"` // GT_LOG_LEVEL, --log-level
+	// MQTT is the embedded broker's listen address; "" or "off" disables it.
+	MQTT string `json:"mqtt"` // GT_MQTT, serve --mqtt
+	// MQTTBroker is an external broker to subscribe to (bridge mode), e.g. tcp://host:1883.
+	MQTTBroker string `json:"mqtt_broker"` // GT_MQTT_BROKER, serve --mqtt-broker
 	// SnapshotEvery is the number of events between engine snapshots.
 	SnapshotEvery uint64 `json:"snapshot_every"` // GT_SNAPSHOT_EVERY
 }
 
 func defaultConfig() Config {
-	return Config{Data: "./groundtruth-data", HTTP: ":8080", Journal: "embedded", LogLevel: "info", SnapshotEvery: 10000}
+	return Config{Data: "./groundtruth-data", HTTP: ":8080", MQTT: ":1883", Journal: "embedded", LogLevel: "info", SnapshotEvery: 10000}
 }
 
 // configKeys maps each setting to its environment variable and flag name.
@@ -37,6 +41,8 @@ var configKeys = []struct {
 	{"GT_STORE", "store", func(c *Config) *string { return &c.Store }},
 	{"GT_JOURNAL", "journal", func(c *Config) *string { return &c.Journal }},
 	{"GT_LOG_LEVEL", "log-level", func(c *Config) *string { return &c.LogLevel }},
+	{"GT_MQTT", "mqtt", func(c *Config) *string { return &c.MQTT }},
+	{"GT_MQTT_BROKER", "mqtt-broker", func(c *Config) *string { return &c.MQTTBroker }},
 }
 
 // loadConfig builds the configuration from the defaults, the file (flag --config, else
@@ -84,6 +90,13 @@ func (c *Config) validate() error {
 	}
 	if c.Journal != "embedded" && c.Journal != "" && !strings.HasPrefix(c.Journal, "nats://") && !strings.HasPrefix(c.Journal, "tls://") {
 		return fmt.Errorf("journal: %q is neither 'embedded' nor a nats:// URL", c.Journal)
+	}
+	if c.MQTT == "off" || c.MQTT == "none" {
+		c.MQTT = ""
+	}
+	if b := c.MQTTBroker; b != "" && !strings.HasPrefix(b, "tcp://") && !strings.HasPrefix(b, "mqtt://") &&
+		!strings.HasPrefix(b, "ssl://") && !strings.HasPrefix(b, "tls://") && !strings.HasPrefix(b, "mqtts://") {
+		return fmt.Errorf("mqtt_broker: %q is not a tcp://, mqtt://, ssl://, tls:// or mqtts:// URL", b)
 	}
 	if c.SnapshotEvery == 0 {
 		return fmt.Errorf("snapshot_every must be positive")

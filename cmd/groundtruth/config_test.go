@@ -18,7 +18,7 @@ func TestConfigPrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Data: "/from/file", HTTP: ":7100", Journal: "embedded", LogLevel: "warn", SnapshotEvery: 10000}
+	want := Config{Data: "/from/file", HTTP: ":7100", MQTT: ":1883", Journal: "embedded", LogLevel: "warn", SnapshotEvery: 10000}
 	if c != want {
 		t.Errorf("loadConfig = %+v, want %+v (file < env < flags)", c, want)
 	}

@@ -55,7 +55,8 @@ func (d *dataDir) Close() error {
 // serverInfo is written to DIR/server.json by a running server so that the CLI can
 // reach it.
 type serverInfo struct {
-	HTTP string `json:"http"` // base URL, e.g. http://127.0.0.1:8080
+	HTTP string `json:"http"`           // base URL, e.g. http://127.0.0.1:8080
+	MQTT string `json:"mqtt,omitempty"` // embedded broker, e.g. tcp://127.0.0.1:1883
 	PID  int    `json:"pid"`
 }
 

@@ -38,11 +38,12 @@ func TestMain(m *testing.M) {
 type server struct {
 	cmd  *exec.Cmd
 	base string
+	mqtt string // host:port of the embedded broker
 }
 
-func startServer(t *testing.T, data string) *server {
+func startServer(t *testing.T, data string, extra ...string) *server {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--data", data, "--http", "127.0.0.1:0")
+	cmd := exec.Command(binary, append([]string{"serve", "--data", data, "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0"}, extra...)...)
 	cmd.Env = append(os.Environ(), "GT_LOG_LEVEL=warn")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -58,10 +59,15 @@ func startServer(t *testing.T, data string) *server {
 	sc := bufio.NewScanner(stdout)
 	deadline := time.After(30 * time.Second)
 	found := make(chan string, 1)
+	mqttAddr := make(chan string, 1)
 	go func() {
 		for sc.Scan() {
-			if f := strings.Fields(sc.Text()); len(f) >= 2 && f[0] == "API" {
+			f := strings.Fields(sc.Text())
+			switch {
+			case len(f) >= 2 && f[0] == "API":
 				found <- strings.TrimSuffix(f[1], "/api/v1")
+			case len(f) >= 2 && f[0] == "MQTT":
+				mqttAddr <- strings.TrimPrefix(f[1], "tcp://")
 			}
 		}
 		close(found)
@@ -72,6 +78,11 @@ func startServer(t *testing.T, data string) *server {
 			t.Fatalf("serve exited: %s", stderr.String())
 		}
 		s.base = base
+		select {
+		case s.mqtt = <-mqttAddr:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("serve did not print its MQTT address")
+		}
 	case <-deadline:
 		t.Fatalf("serve did not print its address: %s", stderr.String())
 	}

@@ -28,6 +28,7 @@ type cli struct {
 	Serve   serveCmd   `cmd:"" help:"Run the server: API, engine, journal and store."`
 	Tenant  tenantCmd  `cmd:"" help:"Manage tenants."`
 	Import  importCmd  `cmd:"" help:"Import master data or prices from CSV, all or nothing."`
+	Loadgen loadgenCmd `cmd:"" help:"Simulate devices sending telemetry, or run the bare-broker baseline, and report records/s and ack latency."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 }
 

@@ -16,6 +16,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// tickEvery is the interval of the server's tick events (SPEC §4.2).
+const tickEvery = time.Second
+
 // system is an opened journal, store and node, running until Close.
 type system struct {
 	journal gt.Journal
@@ -51,7 +54,11 @@ func openSystem(e *env, log *slog.Logger, reg prometheus.Registerer, wait bool) 
 		j.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	n, err := node.New(node.Options{Journal: j, Store: st, Logger: log, SnapshotEvery: e.cfg.SnapshotEvery, Registerer: reg})
+	o := node.Options{Journal: j, Store: st, Logger: log, SnapshotEvery: e.cfg.SnapshotEvery, Registerer: reg}
+	if !wait { // the server; one-shot commands append no ticks
+		o.TickEvery = tickEvery
+	}
+	n, err := node.New(o)
 	if err != nil {
 		st.Close()
 		j.Close()

@@ -18,7 +18,10 @@ import (
 )
 
 type serveCmd struct {
-	HTTP string `name:"http" help:"HTTP listen address (env GT_HTTP; default :8080)." placeholder:"ADDR"`
+	HTTP       string  `name:"http" help:"HTTP listen address (env GT_HTTP; default :8080)." placeholder:"ADDR"`
+	MQTT       string  `name:"mqtt" help:"Embedded MQTT broker address (env GT_MQTT; default :1883; 'off' disables it)." placeholder:"ADDR"`
+	MQTTBroker string  `name:"mqtt-broker" help:"External MQTT broker to subscribe to with a shared subscription (env GT_MQTT_BROKER), e.g. tcp://host:1883." placeholder:"URL"`
+	IngestRate float64 `name:"ingest-rate" help:"Packs per second one device may send (token bucket, burst twice that)." default:"1000"`
 }
 
 func (c *serveCmd) Run(e *env) error {
@@ -44,16 +47,32 @@ func (c *serveCmd) Run(e *env) error {
 		ln.Close()
 		return err
 	}
-	api := httpapi.New(httpapi.Options{Node: sys.node, Store: sys.store, Logger: log,
+	ing, err := startIngest(e, log, sys, c.IngestRate)
+	if err != nil {
+		ln.Close()
+		sys.Close()
+		return err
+	}
+	defer ing.Close()
+	api := httpapi.New(httpapi.Options{Node: sys.node, Store: sys.store, Logger: log, Ingest: ing.svc,
 		Operator: operatorCheck(e.cfg.Data), Gatherer: reg, Registerer: reg, Version: version})
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	base := "http://" + displayAddr(ln.Addr())
-	if err := dd.writeServerInfo(serverInfo{HTTP: base, PID: os.Getpid()}); err != nil {
+	info := serverInfo{HTTP: base, PID: os.Getpid()}
+	mqttLine := "off"
+	if ing.broker != nil {
+		info.MQTT = "tcp://" + displayAddr(ing.broker.Addr())
+		mqttLine = info.MQTT + " (devices: username = device id, password = device token)"
+	}
+	if e.cfg.MQTTBroker != "" {
+		mqttLine += "; bridge to " + redact(e.cfg.MQTTBroker)
+	}
+	if err := dd.writeServerInfo(info); err != nil {
 		log.Warn("write server.json", "err", err)
 	}
-	fmt.Fprintf(e.stdout, "groundtruth %s serving\n  API      %s/api/v1 (OpenAPI: %s/api/v1/openapi.json)\n  metrics  %s/metrics\n  data     %s\n  store    %s\n  journal  %s\n",
-		version, base, base, base, e.cfg.Data, redact(e.cfg.storeDSN()), redact(e.cfg.Journal))
+	fmt.Fprintf(e.stdout, "groundtruth %s serving\n  API      %s/api/v1 (OpenAPI: %s/api/v1/openapi.json)\n  ingest   %s/api/v1/ingest\n  MQTT     %s\n  metrics  %s/metrics\n  data     %s\n  store    %s\n  journal  %s\n",
+		version, base, base, base, mqttLine, base, e.cfg.Data, redact(e.cfg.storeDSN()), redact(e.cfg.Journal))
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -64,11 +83,14 @@ func (c *serveCmd) Run(e *env) error {
 	case err = <-sys.done:
 		log.Error("engine stopped", "err", err)
 		sys.done <- err // let Close see it
+	case err = <-ing.errc:
+		log.Error("mqtt stopped", "err", err)
 	}
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	srv.Shutdown(sctx)
+	ing.Close()
 	if cerr := sys.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
