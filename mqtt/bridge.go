@@ -63,6 +63,7 @@ type DeviceFinder interface {
 type BridgeOptions struct {
 	Broker        string         // tcp://host:1883, mqtt://, ssl://, tls:// or mqtts://; required
 	Group         string         // shared subscription group; DefaultBridgeGroup when empty
+	Tenants       []string       // subscribe to these tenants' topics only; all tenants when empty
 	ClientID      string         // "groundtruth-" + random when empty; set a stable one in production
 	Username      string         // optional broker credentials
 	Password      string         //
@@ -78,7 +79,8 @@ type BridgeOptions struct {
 // Bridge subscribes to an external MQTT broker (Mosquitto, EMQX) that authenticates the
 // devices, and hands their publishes to the PublishHandler: the scale-out replacement of the
 // embedded Broker (SPEC §4.5, §5.1). Several processes with the same Group share the load
-// through the shared subscriptions $share/{group}/gt/v1/+/+/up and .../status.
+// through the shared subscriptions $share/{group}/gt/v1/+/+/up and .../status (with
+// Tenants set, one pair per tenant instead of the + wildcard).
 //
 // Delivery is at least once. The bridge keeps a persistent MQTT 5 session (clean start off,
 // SessionExpiry) and acknowledges a message to the broker only after HandlePublish returned
@@ -99,6 +101,7 @@ type BridgeOptions struct {
 type Bridge struct {
 	url           *url.URL
 	group         string
+	filters       []string // subscription topic filters
 	clientID      string
 	generatedID   bool
 	username      string
@@ -151,12 +154,26 @@ func NewBridge(o BridgeOptions) (*Bridge, error) {
 	case strings.ContainsAny(o.Group, "/+#"):
 		return nil, fmt.Errorf("mqtt bridge: group %q must not contain '/', '+' or '#'", o.Group)
 	}
+	for _, t := range o.Tenants {
+		if t == "" || strings.ContainsAny(t, "/+#") {
+			return nil, fmt.Errorf("mqtt bridge: tenant %q must be non-empty without '/', '+' or '#'", t)
+		}
+	}
 	b := &Bridge{url: u, group: o.Group, clientID: o.ClientID, username: o.Username,
 		password: o.Password, tls: o.TLS, devices: o.Devices, handler: o.Handler, status: o.Status,
 		log: o.Logger, maxPayload: o.MaxPayload, counters: newCounters(), sess: newBridgeSession(),
 		ready: make(chan struct{}), cache: map[string]cachedDevice{}, stopping: make(chan struct{})}
 	if b.group == "" {
 		b.group = DefaultBridgeGroup
+	}
+	tenants := o.Tenants
+	if len(tenants) == 0 {
+		tenants = []string{"+"}
+	}
+	for _, t := range tenants {
+		for _, kind := range []string{"up", "status"} {
+			b.filters = append(b.filters, "$share/"+b.group+"/gt/v1/"+t+"/+/"+kind)
+		}
 	}
 	if b.clientID == "" {
 		var r [8]byte
@@ -266,11 +283,16 @@ func (b *Bridge) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case runErr = <-fatal:
 	}
-	hcancel()         // aborts a handler call or retry in progress; that message stays unacknowledged
-	b.handleMu.Lock() // waits for the message being handled
-	close(b.stopping) // later messages stay unacknowledged: the session redelivers them
-	b.handleMu.Unlock()
-	b.sess.waitAcks(ackFlushMax) // paho sends acks on a ticker and drops unsent ones on disconnect
+	// Stop in this order so that once a message is left unacknowledged no later one is
+	// acknowledged (paho would hold that ack back behind the first, see onPublish):
+	// messages not yet started see stopping; the one in progress sees its context
+	// cancelled; then wait for it to return.
+	close(b.stopping)
+	hcancel()
+	b.handleMu.Lock()
+	b.handleMu.Unlock() //nolint:staticcheck // empty critical section: only waits
+	// paho sends acks on a ticker and drops unsent ones when the connection closes.
+	b.sess.waitAcks(ackFlushMax)
 	dctx, cancel := context.WithTimeout(context.Background(), disconnectWait)
 	defer cancel()
 	// The broker reads a connection's packets in order, so its answer to an UNSUBSCRIBE sent
@@ -312,9 +334,11 @@ func (b *Bridge) clientConfig(ctx context.Context, fatal chan<- error) autopaho.
 			return cp, nil
 		},
 		OnConnectionUp: func(cm *autopaho.ConnectionManager, ca *paho.Connack) {
+			b.sess.connUp()
 			b.log.Info("mqtt bridge connected", "broker", broker, "client_id", b.clientID,
 				"session_present", ca.SessionPresent)
-			go b.subscribe(ctx, cm, b.sess.connDown(), fatal)
+			_, down := b.sess.conn()
+			go b.subscribe(ctx, cm, down, fatal)
 		},
 		OnConnectionDown: func() bool {
 			b.log.Warn("mqtt bridge connection lost; reconnecting", "broker", broker)
@@ -340,13 +364,11 @@ func (b *Bridge) clientConfig(ctx context.Context, fatal chan<- error) autopaho.
 // connection is lost (the next one subscribes again) or ctx is done. A refusal by the
 // broker (SUBACK reason code >= 0x80, e.g. an ACL) goes to fatal: retrying cannot help.
 func (b *Bridge) subscribe(ctx context.Context, cm *autopaho.ConnectionManager, down <-chan struct{}, fatal chan<- error) {
-	filters := []string{
-		"$share/" + b.group + "/gt/v1/+/+/up",
-		"$share/" + b.group + "/gt/v1/+/+/status",
+	filters := b.filters
+	sub := &paho.Subscribe{}
+	for _, f := range filters {
+		sub.Subscriptions = append(sub.Subscriptions, paho.SubscribeOptions{Topic: f, QoS: 1})
 	}
-	sub := &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{
-		{Topic: filters[0], QoS: 1}, {Topic: filters[1], QoS: 1},
-	}}
 	for attempt := 0; ; attempt++ {
 		sctx, cancel := context.WithTimeout(ctx, subscribeTimeout)
 		sa, err := cm.Subscribe(sctx, sub)
@@ -398,10 +420,20 @@ func (b *Bridge) subscribe(ctx context.Context, cm *autopaho.ConnectionManager, 
 // connection was lost marks a tracker nobody flushes any more: autopaho opens the next
 // connection only after the old client's goroutines (ticker and this callback) ended, so a
 // stale PUBACK cannot reach the new connection (paho issue #160).
+//
+// paho's Connect starts reading before it resets the tracker, so the first messages of a
+// resumed session (resent right after the CONNACK) can be tracked and even marked, then
+// wiped: their PUBACKs would never be sent and each would hold one of the broker's
+// in-flight slots until the next reconnect. So handling waits for OnConnectionUp (after
+// Connect returned), and a message the reset removed is acknowledged directly.
 func (b *Bridge) onPublish(pr paho.PublishReceived) (bool, error) {
 	b.handleMu.Lock()
 	defer b.handleMu.Unlock()
-	down := b.sess.connDown()
+	up, down := b.sess.conn()
+	select {
+	case <-up: // Connect has reset the acks tracker
+	case <-down:
+	}
 	select {
 	case <-b.stopping:
 		return true, nil
@@ -414,10 +446,19 @@ func (b *Bridge) onPublish(pr paho.PublishReceived) (bool, error) {
 	if !b.deliver(down, pr.Packet.Topic, pr.Packet.Payload) {
 		return true, nil
 	}
-	if err := pr.Client.Ack(pr.Packet); err != nil {
+	switch err := pr.Client.Ack(pr.Packet); {
+	case err == nil:
+		if pr.Packet.QoS > 0 {
+			b.sess.marked()
+		}
+	case errors.Is(err, paho.ErrPacketNotFound):
+		// The message came before Connect reset the tracker (see above): write its PUBACK
+		// now. Such messages are the first of the connection, so the order holds.
+		if err := b.sess.SessionManager.Ack(pr.Packet.Packet()); err != nil {
+			b.log.Debug("mqtt bridge ack", "topic", pr.Packet.Topic, "error", err)
+		}
+	default:
 		b.log.Debug("mqtt bridge ack", "topic", pr.Packet.Topic, "error", err)
-	} else if pr.Packet.QoS > 0 {
-		b.sess.marked()
 	}
 	return true, nil
 }
@@ -580,13 +621,15 @@ func (b *Bridge) device(ctx context.Context, tenant, id string) (*groundtruth.De
 type bridgeSession struct {
 	session.SessionManager
 	mu         sync.Mutex
+	up         chan struct{} // closed by OnConnectionUp, after paho's Connect returned
 	down       chan struct{} // closed when the current connection is lost
 	nMarked    uint64
 	nPublished uint64
 }
 
 func newBridgeSession() *bridgeSession {
-	s := &bridgeSession{SessionManager: state.NewInMemory(), down: make(chan struct{})}
+	s := &bridgeSession{SessionManager: state.NewInMemory(), up: make(chan struct{}), down: make(chan struct{})}
+	close(s.up)
 	close(s.down)
 	return s
 }
@@ -594,7 +637,7 @@ func newBridgeSession() *bridgeSession {
 func (s *bridgeSession) ConAckReceived(w io.Writer, cp *packets.Connect, ca *packets.Connack) error {
 	s.mu.Lock()
 	closeOnce(s.down)
-	s.down = make(chan struct{})
+	s.up, s.down = make(chan struct{}), make(chan struct{})
 	s.nMarked, s.nPublished = 0, 0
 	s.mu.Unlock()
 	return s.SessionManager.ConAckReceived(w, cp, ca)
@@ -641,11 +684,18 @@ func (s *bridgeSession) waitAcks(max time.Duration) {
 	}
 }
 
-// connDown returns a channel closed when the current connection is lost.
-func (s *bridgeSession) connDown() <-chan struct{} {
+// connUp marks the current connection up: paho's Connect returned.
+func (s *bridgeSession) connUp() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.down
+	closeOnce(s.up)
+}
+
+// conn returns the current connection's channels: closed when it is up, and when it is lost.
+func (s *bridgeSession) conn() (up, down <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.up, s.down
 }
 
 func closeOnce(c chan struct{}) {

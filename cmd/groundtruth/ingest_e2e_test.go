@@ -207,3 +207,52 @@ func TestHTTPIngest(t *testing.T) {
 		t.Errorf("series point = %v, want the readings 10 and 11", p)
 	}
 }
+
+// TestBridgeModeWithMosquitto: with --mqtt-broker, the server subscribes to the real
+// Mosquitto (GT_TEST_MQTT) with a shared subscription; a device publishing there through
+// Mosquitto (which does no device auth here) gets its pack validated and applied like
+// one sent to the embedded broker, and a wrong unit is recorded as a refusal.
+func TestBridgeModeWithMosquitto(t *testing.T) {
+	broker := os.Getenv("GT_TEST_MQTT")
+	if broker == "" {
+		t.Skip("GT_TEST_MQTT is not set")
+	}
+	pubBin := requireTool(t, "mosquitto_pub")
+	data := t.TempDir()
+	s := startServer(t, data, "--mqtt-broker", broker)
+	tenant := fmt.Sprintf("br%d", time.Now().UnixNano()%1e9)
+	out := run(t, "tenant", "create", "--data", data, "--id", tenant, "Bridge Bank")
+	key := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	api := s.base + "/api/v1"
+	if code, m := call(t, "POST", api+"/sites", key, `{"id":"wh1","name":"WH","kind":"warehouse","boundary":{"type":"Polygon","coordinates":[[[120.31,36.08],[120.312,36.08],[120.312,36.082],[120.31,36.082],[120.31,36.08]]]}}`); code != 201 {
+		t.Fatalf("site: %d %v", code, m)
+	}
+	if code, m := call(t, "POST", api+"/devices", key, `{"id":"cell-9","kind":"load_cell","site_id":"wh1","interval":"1m"}`); code != 201 {
+		t.Fatalf("device: %d %v", code, m)
+	}
+	host, port, _ := net.SplitHostPort(strings.TrimPrefix(broker, "tcp://"))
+	topic := "gt/v1/" + tenant + "/cell-9/up"
+	f := &fleet{s: s, key: key}
+	// The bridge subscribes once the node is ready; publish until its first pack lands.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if out, err := exec.Command(pubBin, "-h", host, "-p", port, "-V", "mqttv5", "-q", "1", "-t", topic, "-m", senmlNow(77)).CombinedOutput(); err != nil {
+			t.Fatalf("mosquitto_pub: %v %s", err, out)
+		}
+		code, m := call(t, "GET", api+"/devices/cell-9/health", key, "")
+		if code == 200 && m["packs"] != 0.0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no pack arrived through the bridge: %d %v", code, m)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	exec.Command(pubBin, "-h", host, "-p", port, "-V", "mqttv5", "-q", "1", "-t", topic, "-m", `[{"n":"mass","u":"lb","v":1}]`).Run()
+	f.health(t, "cell-9", func(m map[string]any) bool {
+		rej, _ := m["rejected"].(map[string]any)
+		last, _ := m["last"].(map[string]any)
+		mass, _ := last["mass"].(map[string]any)
+		return rej["unit_mismatch"] == 1.0 && mass["v"] == 77.0
+	})
+}
