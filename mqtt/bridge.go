@@ -556,7 +556,7 @@ func (b *Bridge) handle(ctx context.Context, topic string, payload []byte) error
 		return nil
 	case code == groundtruth.EUNAVAILABLE:
 		b.count(dev.ID, reasonUnavailable)
-		return err
+		return nil
 	case code == groundtruth.ERATELIMIT:
 		// The external broker already acknowledged the device, so the only backpressure
 		// left is to delay our acknowledgement: retry until the device's bucket refills.
