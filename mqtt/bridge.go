@@ -66,9 +66,9 @@ type BridgeOptions struct {
 	Tenants       []string       // subscribe to these tenants' topics only; all tenants when empty
 	ClientID      string         // "groundtruth-" + random when empty; set a stable one in production
 	Username      string         // optional broker credentials
-	Password      string         //
+	Password      string         // optional, with Username
 	TLS           *tls.Config    // optional, for ssl:// and tls://; nil uses the system roots
-	SessionExpiry time.Duration  // DefaultSessionExpiry when 0; rounded down to seconds
+	SessionExpiry time.Duration  // DefaultSessionExpiry when 0; whole seconds, at least 1
 	Devices       DeviceFinder   // required
 	Handler       PublishHandler // required
 	Status        StatusHandler  // optional; status messages are acknowledged and dropped when nil
@@ -82,22 +82,23 @@ type BridgeOptions struct {
 // through the shared subscriptions $share/{group}/gt/v1/+/+/up and .../status (with
 // Tenants set, one pair per tenant instead of the + wildcard).
 //
-// Delivery is at least once. The bridge keeps a persistent MQTT 5 session (clean start off,
-// SessionExpiry) and acknowledges a message to the broker only after HandlePublish returned
-// nil (durably appended) or a refusal that retrying cannot change (see handle), or after the
-// message was refused here (unknown device, wrong tenant, disabled device, payload too
-// large), each counted by reason. Transient errors are retried with backoff while the connection lasts;
-// an unacknowledged message is redelivered by the broker after a reconnect, so HandlePublish
-// may see a message twice and must tolerate it. Messages of one connection are handled one
-// at a time in order of receipt; a device's messages may still reach different processes,
-// so the engine sees them out of order across processes.
+// Delivery is at least once. The bridge keeps a persistent MQTT 5 session (clean start
+// off, SessionExpiry) and acknowledges a message to the broker only once it is settled:
+// HandlePublish returned nil (durably appended) or a refusal that retrying cannot change
+// (see handle), or the bridge refused it itself (unknown device, wrong tenant, disabled
+// device, payload too large); refusals are counted by reason. Transient errors are retried
+// with backoff while the connection lasts. The broker redelivers what was not acknowledged
+// after a reconnect, so HandlePublish may see a message twice and must tolerate it.
+// Messages of one connection are handled one at a time in order of receipt, but a device's
+// messages may reach different processes, so across processes they arrive out of order.
 //
 // With Mosquitto (checked on 2.0.11) a shared subscription keeps its round robin over
 // members that are offline with an unexpired session: a stopped process's share queues on
-// the broker until it returns with the same ClientID, and is lost when the session expires.
-// So give each process a stable ClientID, and size the broker's max_queued_messages and
-// message_size_limit (payloads above 4 x MaxPayload are refused to the broker via the
-// MQTT 5 maximum packet size and it discards them uncounted).
+// the broker until it returns with the same ClientID, beyond max_queued_messages (1000 by
+// default) it is dropped, and it is lost when the session expires. So give each process a
+// stable ClientID, and size the broker's max_queued_messages and message_size_limit.
+// Payloads above 4 x MaxPayload exceed the maximum packet size the bridge announces; the
+// broker discards them without us counting them.
 type Bridge struct {
 	url           *url.URL
 	group         string
@@ -193,7 +194,7 @@ func NewBridge(o BridgeOptions) (*Bridge, error) {
 	if expiry == 0 {
 		expiry = DefaultSessionExpiry
 	}
-	b.sessionExpiry = uint32(min(expiry/time.Second, math.MaxUint32)) // MaxUint32: never expires
+	b.sessionExpiry = uint32(min(max(expiry/time.Second, 1), math.MaxUint32)) // MaxUint32: never expires
 	return b, nil
 }
 
@@ -233,8 +234,9 @@ func (b *Bridge) Ready() <-chan struct{} { return b.ready }
 
 // Counters returns a copy of the outcome counts by device id and reason: accepted,
 // unknown_device, wrong_tenant, auth_failed (disabled device), payload_invalid, too_large,
-// refused, and per retried attempt unavailable, rate_limited and failed. Ids from topics that name no
-// device count under "" once maxCountedDevices ids are counted. It is safe for concurrent use.
+// refused, and per failed attempt unavailable, rate_limited and failed. Topics that name no
+// device count under their device id, under "" once maxCountedDevices ids are counted. It
+// is safe for concurrent use.
 func (b *Bridge) Counters() map[string]map[string]uint64 {
 	b.counters.mu.Lock()
 	defer b.counters.mu.Unlock()
@@ -556,7 +558,7 @@ func (b *Bridge) handle(ctx context.Context, topic string, payload []byte) error
 		return nil
 	case code == groundtruth.EUNAVAILABLE:
 		b.count(dev.ID, reasonUnavailable)
-		return nil
+		return err
 	case code == groundtruth.ERATELIMIT:
 		// The external broker already acknowledged the device, so the only backpressure
 		// left is to delay our acknowledgement: retry until the device's bucket refills.

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
@@ -504,15 +503,17 @@ func TestBridgeResumesSession(t *testing.T) {
 	}
 }
 
-// tcpProxy forwards connections to the test broker until drop cuts them.
+// tcpProxy forwards connections to the test broker until drop cuts them, holding what
+// the client sends for delay, like a slow network.
 type tcpProxy struct {
 	ln       net.Listener
+	delay    time.Duration
 	mu       sync.Mutex
 	conns    []net.Conn
 	accepted int
 }
 
-func newTCPProxy(t *testing.T) *tcpProxy {
+func newTCPProxy(t *testing.T, delay time.Duration) *tcpProxy {
 	t.Helper()
 	u, err := url.Parse(bridgeBrokerAddr(t))
 	if err != nil {
@@ -522,7 +523,7 @@ func newTCPProxy(t *testing.T) *tcpProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &tcpProxy{ln: ln}
+	p := &tcpProxy{ln: ln, delay: delay}
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -538,13 +539,25 @@ func newTCPProxy(t *testing.T) *tcpProxy {
 			p.conns = append(p.conns, c, up)
 			p.accepted++
 			p.mu.Unlock()
-			pipe := func(dst, src net.Conn) {
-				io.Copy(dst, src)
+			pipe := func(dst, src net.Conn, delay time.Duration) {
+				buf := make([]byte, 32<<10)
+				for {
+					n, err := src.Read(buf)
+					if n > 0 {
+						time.Sleep(delay)
+						if _, err := dst.Write(buf[:n]); err != nil {
+							break
+						}
+					}
+					if err != nil {
+						break
+					}
+				}
 				dst.Close()
 				src.Close()
 			}
-			go pipe(up, c)
-			go pipe(c, up)
+			go pipe(up, c, p.delay)
+			go pipe(c, up, 0)
 		}
 	}()
 	t.Cleanup(func() {
@@ -578,7 +591,7 @@ func TestBridgeConnectionLossDuringRetry(t *testing.T) {
 	tenant, d1 := "t-"+sfx, "d1-"+sfx
 	devs := finder{}
 	devs.add(tenant, d1, false)
-	proxy := newTCPProxy(t)
+	proxy := newTCPProxy(t, 0)
 
 	// The handler fails for as long as the first connection lasts. paho closes a client
 	// only after the message callback returned, so the bridge must give up retrying when
@@ -629,6 +642,53 @@ func TestBridgeConnectionLossDuringRetry(t *testing.T) {
 	if n := proxy.connections(); n < 2 {
 		t.Errorf("connections = %d, want a reconnect", n)
 	}
+}
+
+func TestBridgeStopConfirmsAcks(t *testing.T) {
+	bridgeBrokerAddr(t)
+	sfx := randSuffix(t)
+	tenant, d1 := "t-"+sfx, "d1-"+sfx
+	devs := finder{}
+	devs.add(tenant, d1, false)
+	out := make(chan delivery, 10)
+	o := mqtt.BridgeOptions{Group: "g-" + sfx, ClientID: bridgeClientID(t, sfx, "b"), Tenants: []string{tenant},
+		Devices: devs, Handler: newRecorder("b", out, nil)}
+
+	// The first bridge's packets reach the broker late. When Run returned, the broker must
+	// have processed its PUBACKs even so: a bridge restarted at once (here on a fast path)
+	// takes the session over and must not get the acknowledged message again.
+	slow := newTCPProxy(t, 100*time.Millisecond)
+	o1 := o
+	o1.Broker = slow.addr()
+	b1, err := mqtt.NewBridge(o1)
+	if err != nil {
+		t.Fatalf("NewBridge: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b1.Run(ctx) }()
+	defer cancel()
+	select {
+	case <-b1.Ready():
+	case <-time.After(bridgeWait):
+		t.Fatalf("bridge not subscribed after %s", bridgeWait)
+	}
+	c := newPublisher(t, sfx)
+	pub(t, c, upTopic(tenant, d1), "a1")
+	await(t, out, "a1", func(d delivery) bool { return d.payload == "a1" })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+
+	runBridge(t, o)
+	pub(t, c, upTopic(tenant, d1), "a2")
+	await(t, out, "a2", func(d delivery) bool {
+		if d.payload == "a1" {
+			t.Errorf("a1 delivered again to the restarted bridge")
+		}
+		return d.payload == "a2"
+	})
 }
 
 func TestBridgeStatus(t *testing.T) {
@@ -701,5 +761,39 @@ func TestNewBridgeOptions(t *testing.T) {
 		if _, err := mqtt.NewBridge(o); err == nil {
 			t.Errorf("NewBridge(%s) = nil error, want one", name)
 		}
+	}
+}
+
+func TestBridgeRunStopsWithoutBroker(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now: every connection attempt fails
+	b, err := mqtt.NewBridge(mqtt.BridgeOptions{Broker: "tcp://" + addr, Devices: finder{},
+		Handler: newRecorder("b", make(chan delivery), nil)})
+	if err != nil {
+		t.Fatalf("NewBridge: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run = %v, want nil after its context ended", err)
+		}
+	case <-time.After(bridgeWait):
+		t.Fatalf("Run did not return %s after its context ended", bridgeWait)
+	}
+	select {
+	case <-b.Ready():
+		t.Errorf("Ready closed without a broker")
+	default:
+	}
+	if err := b.Run(context.Background()); err == nil {
+		t.Errorf("second Run = nil, want an error")
 	}
 }
