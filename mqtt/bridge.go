@@ -34,6 +34,9 @@ const (
 	// DefaultSessionExpiry is how long the external broker keeps a bridge's session (its
 	// subscriptions and the QoS 1 messages queued for it) after a disconnect.
 	DefaultSessionExpiry = time.Hour
+	// generatedIDSessionExpiry replaces DefaultSessionExpiry for a generated ClientID: no
+	// other process resumes that session, it only has to outlast a reconnect.
+	generatedIDSessionExpiry = 5 * time.Minute
 
 	reasonUnknownDevice = "unknown_device"
 	reasonWrongTenant   = "wrong_tenant"
@@ -64,7 +67,7 @@ type BridgeOptions struct {
 	Broker        string         // tcp://host:1883, mqtt://, ssl://, tls:// or mqtts://; required
 	Group         string         // shared subscription group; DefaultBridgeGroup when empty
 	Tenants       []string       // subscribe to these tenants' topics only; all tenants when empty
-	ClientID      string         // "groundtruth-" + random when empty; set a stable one in production
+	ClientID      string         // "groundtruth-" + random when empty (see Bridge); set a stable one in production
 	Username      string         // optional broker credentials
 	Password      string         // optional, with Username
 	TLS           *tls.Config    // optional, for ssl:// and tls://; nil uses the system roots
@@ -96,7 +99,11 @@ type BridgeOptions struct {
 // members that are offline with an unexpired session: a stopped process's share queues on
 // the broker until it returns with the same ClientID, beyond max_queued_messages (1000 by
 // default) it is dropped, and it is lost when the session expires. So give each process a
-// stable ClientID, and size the broker's max_queued_messages and message_size_limit.
+// stable ClientID, and size the broker's max_queued_messages and message_size_limit. With
+// a generated ClientID nobody can resume the session after the process ends, so the
+// session lasts 5 minutes by default (enough for a reconnect) and a clean stop (Run's
+// context done) ends it; otherwise it would take its share of the group's messages and
+// lose them for the whole expiry.
 // Payloads above 4 x MaxPayload exceed the maximum packet size the bridge announces; the
 // broker discards them without us counting them.
 type Bridge struct {
@@ -191,7 +198,10 @@ func NewBridge(o BridgeOptions) (*Bridge, error) {
 	}
 	b.sess.SetErrorLogger(pahoLog{b.log, slog.LevelWarn})
 	expiry := o.SessionExpiry
-	if expiry == 0 {
+	switch {
+	case expiry == 0 && b.generatedID:
+		expiry = generatedIDSessionExpiry
+	case expiry == 0:
 		expiry = DefaultSessionExpiry
 	}
 	b.sessionExpiry = uint32(min(max(expiry/time.Second, 1), math.MaxUint32)) // MaxUint32: never expires
@@ -261,8 +271,9 @@ func (b *Bridge) count(device, reason string) {
 
 // Run connects to the broker, reconnecting with backoff, subscribes and handles messages
 // until ctx is done; then it stops handling, lets the last acknowledgements go out and
-// disconnects, keeping the session on the broker. It returns nil after ctx is done, or an
-// error when the broker refuses the subscription. Run may be called once.
+// disconnects, keeping the session on the broker unless the ClientID was generated. It
+// returns nil after ctx is done, or an error when the broker refuses the subscription.
+// Run may be called once.
 func (b *Bridge) Run(ctx context.Context) error {
 	if !b.running.CompareAndSwap(false, true) {
 		return errors.New("mqtt bridge: Run called twice")
@@ -271,7 +282,7 @@ func (b *Bridge) Run(ctx context.Context) error {
 	defer hcancel()
 	b.ctx = hctx
 	if b.generatedID {
-		b.log.Info("mqtt bridge uses a generated client id; set a stable one so a restarted process resumes its session",
+		b.log.Info("mqtt bridge uses a generated client id: its session ends with the process; set a stable one so a restarted process resumes it",
 			"client_id", b.clientID)
 	}
 	fatal := make(chan error, 1)
@@ -348,6 +359,13 @@ func (b *Bridge) clientConfig(ctx context.Context, fatal chan<- error) autopaho.
 		},
 		OnConnectError: func(err error) {
 			b.log.Warn("mqtt bridge cannot connect", "broker", broker, "error", err)
+		},
+		DisconnectPacketBuilder: func() *paho.Disconnect {
+			if false {
+				return &paho.Disconnect{} // the session stays for a restart with this ClientID
+			}
+			end := uint32(0)
+			return &paho.Disconnect{Properties: &paho.DisconnectProperties{SessionExpiryInterval: &end}}
 		},
 		Errors:     pahoLog{b.log, slog.LevelWarn},
 		PahoErrors: pahoLog{b.log, slog.LevelWarn},

@@ -797,3 +797,42 @@ func TestBridgeRunStopsWithoutBroker(t *testing.T) {
 		t.Errorf("second Run = nil, want an error")
 	}
 }
+
+func TestBridgeSessionKeptOrEnded(t *testing.T) {
+	bridgeBrokerAddr(t)
+	sfx := randSuffix(t)
+	tenant := "t-" + sfx
+	// sessionPresent connects with the bridge's client id, without a clean start, and
+	// tells whether the broker still held its session.
+	sessionPresent := func(id string) bool {
+		t.Helper()
+		u, _ := url.Parse(bridgeBrokerAddr(t))
+		conn, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := paho.NewClient(paho.ClientConfig{Conn: conn})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		expiry := uint32(0) // this probe ends the session when it disconnects
+		ca, err := c.Connect(ctx, &paho.Connect{ClientID: id, KeepAlive: 30,
+			Properties: &paho.ConnectProperties{SessionExpiryInterval: &expiry}})
+		if err != nil {
+			t.Fatalf("Connect(%s): %v", id, err)
+		}
+		c.Disconnect(&paho.Disconnect{})
+		return ca.SessionPresent
+	}
+	for _, generated := range []bool{false, true} {
+		o := mqtt.BridgeOptions{Group: "g-" + sfx, Tenants: []string{tenant}, Devices: finder{},
+			Handler: newRecorder("b", make(chan delivery, 1), nil)}
+		if !generated {
+			o.ClientID = "gt-test-kept-" + sfx
+		}
+		b := runBridge(t, o)
+		b.stop(t)
+		if got := sessionPresent(b.ClientID()); got != !generated {
+			t.Errorf("generated id %v: session present after a clean stop = %v, want %v", generated, got, !generated)
+		}
+	}
+}
