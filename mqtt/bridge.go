@@ -361,7 +361,7 @@ func (b *Bridge) clientConfig(ctx context.Context, fatal chan<- error) autopaho.
 			b.log.Warn("mqtt bridge cannot connect", "broker", broker, "error", err)
 		},
 		DisconnectPacketBuilder: func() *paho.Disconnect {
-			if false {
+			if !b.generatedID {
 				return &paho.Disconnect{} // the session stays for a restart with this ClientID
 			}
 			end := uint32(0)
