@@ -5,6 +5,7 @@ import (
 	"time"
 
 	gt "groundtruth"
+	"groundtruth/senml"
 )
 
 // Telemetry state per device (SPEC §5, issue "readings become journal events"):
@@ -40,12 +41,6 @@ func newTelemetry(tenant, device string) *telemetry {
 		Buckets: map[string][]gt.SeriesBucket{},
 	}
 }
-
-// canonicalUnits are the units of SPEC §5.2 by measurement, for calibration. It mirrors
-// senml.Units; the engine does not import the wire-format package.
-var canonicalUnits = map[string]string{"mass": "kg", "volume": "m3", "count": "count",
-	"lat": "lat", "lon": "lon", "alt": "m", "speed": "m/s", "temp": "Cel", "rh": "%RH",
-	"battery": "%EL"}
 
 // changeIndex remembers where the telemetry rows of the Changes being filled are, so that
 // a device or bucket touched by several events of one batch appears once, with its final
@@ -216,7 +211,7 @@ func (t *telemetry) applyPack(dev *gt.Device, p *gt.DevicePack, seq uint64, idx 
 // calibrate applies the device's calibration to a measurement in its calibration unit.
 func calibrate(dev *gt.Device, name string, v float64) float64 {
 	c := dev.Calibration
-	if c.Unit == "" || canonicalUnits[name] != c.Unit || (c.Tare == 0 && c.Scale == 1) {
+	if c.Unit == "" || senml.Units[name] != c.Unit || (c.Tare == 0 && c.Scale == 1) {
 		return v
 	}
 	return (v - c.Tare) * c.Scale

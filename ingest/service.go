@@ -174,12 +174,6 @@ func reject(reason, code string, err error) *Rejection {
 	return &Rejection{Reason: reason, Err: ge}
 }
 
-// pack is one parsed payload before it is committed.
-type pack struct {
-	gt.DevicePack
-	raw []byte // what the digest covers
-}
-
 // Accept validates a payload of an authenticated device and appends it. payload is a
 // SenML pack, a plain JSON object, a compact JWS, or (batch true, HTTP only) a JSON array
 // of compact JWS strings, which are accepted all together or not at all. It returns after
@@ -200,7 +194,7 @@ func (s *Service) Accept(ctx context.Context, dev *gt.Device, via string, payloa
 		return Result{}, err
 	}
 	var res Result
-	var fresh []pack
+	var fresh []gt.DevicePack
 	last := st.lastSeq
 	for i := range packs {
 		p := &packs[i]
@@ -225,7 +219,7 @@ func (s *Service) Accept(ctx context.Context, dev *gt.Device, via string, payloa
 	}
 	data := make([]json.RawMessage, len(fresh))
 	for i := range fresh {
-		b, err := json.Marshal(&fresh[i].DevicePack)
+		b, err := json.Marshal(&fresh[i])
 		if err != nil {
 			return Result{}, fmt.Errorf("encode pack: %w", err)
 		}
@@ -413,10 +407,10 @@ func (s *Service) allow(st *deviceState, n int, now time.Time) error {
 }
 
 // parse turns a payload into packs, verifying signatures and checking every reading.
-func (s *Service) parse(ctx context.Context, st *deviceState, dev *gt.Device, via string, payload []byte, received time.Time) ([]pack, error) {
+func (s *Service) parse(ctx context.Context, st *deviceState, dev *gt.Device, via string, payload []byte, received time.Time) ([]gt.DevicePack, error) {
 	body := bytes.TrimSpace(payload)
 	limit := s.o.MaxPayload
-	batch := len(body) > 0 && body[0] == '[' && bytes.HasPrefix(bytes.TrimLeft(body[1:], " \t\r\n"), []byte(`"`))
+	batch := isJWSArray(body)
 	if batch {
 		limit = s.o.MaxBatch
 	}
@@ -435,7 +429,7 @@ func (s *Service) parse(ctx context.Context, st *deviceState, dev *gt.Device, vi
 		if err != nil {
 			return nil, err
 		}
-		return []pack{p}, nil
+		return []gt.DevicePack{p}, nil
 	}
 	var list []json.RawMessage
 	if err := json.Unmarshal(body, &list); err != nil {
@@ -447,7 +441,7 @@ func (s *Service) parse(ctx context.Context, st *deviceState, dev *gt.Device, vi
 	if len(list) > 1000 {
 		return nil, reject(gt.ReasonTooLarge, gt.ETOOLARGE, fmt.Errorf("%d JWS in one request; at most 1000", len(list)))
 	}
-	packs := make([]pack, 0, len(list))
+	packs := make([]gt.DevicePack, 0, len(list))
 	for i, raw := range list {
 		var compact string
 		if err := json.Unmarshal(raw, &compact); err != nil || !strings.HasPrefix(compact, "ey") {
@@ -470,11 +464,16 @@ func (s *Service) parse(ctx context.Context, st *deviceState, dev *gt.Device, vi
 	return packs, nil
 }
 
+// isJWSArray reports whether a trimmed payload is a JSON array of strings (of compact
+// JWS), not a SenML pack, which is an array of objects.
+func isJWSArray(b []byte) bool {
+	return len(b) > 0 && b[0] == '[' && bytes.HasPrefix(bytes.TrimLeft(b[1:], " \t\r\n"), []byte(`"`))
+}
+
 // parseOne parses one pack: a compact JWS or an unsigned SenML pack or plain object.
-func (s *Service) parseOne(dev *gt.Device, via string, body []byte, received time.Time) (pack, error) {
+func (s *Service) parseOne(dev *gt.Device, via string, body []byte, received time.Time) (gt.DevicePack, error) {
 	sum := sha256.Sum256(body)
-	p := pack{raw: body, DevicePack: gt.DevicePack{Device: dev.ID, Via: via, Received: received,
-		Digest: hex.EncodeToString(sum[:16])}}
+	p := gt.DevicePack{Device: dev.ID, Via: via, Received: received, Digest: hex.EncodeToString(sum[:16])}
 	payload := body
 	if len(body) > 0 && body[0] != '[' && body[0] != '{' {
 		j, err := ParseJWS(body, s.o.MaxPayload)
@@ -635,7 +634,7 @@ type Handler struct {
 
 // HandlePublish accepts a pack published to a device's up topic.
 func (h *Handler) HandlePublish(ctx context.Context, dev *gt.Device, topic string, payload []byte) error {
-	if b := bytes.TrimSpace(payload); len(b) > 0 && b[0] == '[' && bytes.HasPrefix(bytes.TrimLeft(b[1:], " \t\r\n"), []byte(`"`)) {
+	if isJWSArray(bytes.TrimSpace(payload)) {
 		return h.s.refuse(ctx, dev, h.via, h.s.o.Now().UTC(), reject(gt.ReasonMalformed, gt.EINVALID,
 			gt.FieldErrorf("", "an array of JWS is accepted over HTTP only; publish one pack per message")))
 	}
