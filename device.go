@@ -31,6 +31,9 @@ type Calibration struct {
 	Tare  float64 `json:"tare" required:"false"`
 	Scale float64 `json:"scale" required:"false" doc:"Defaults to 1."`
 	Unit  string  `json:"unit,omitempty"` // SenML unit of the calibrated value, e.g. "kg"
+	// Noise is one standard deviation of a calibrated reading at rest, in Unit: the
+	// sensor's noise floor for fusion and for sensor_stuck (0 = unknown).
+	Noise float64 `json:"noise,omitempty"`
 }
 
 // Device is a sensor bound to a collateral or a site. Its token is stored only as a hash;
@@ -91,6 +94,9 @@ func (d *Device) Validate() error {
 	}
 	if !finitePositive(c.Scale) {
 		return FieldErrorf("calibration.scale", "must be a positive number")
+	}
+	if math.IsNaN(c.Noise) || math.IsInf(c.Noise, 0) || c.Noise < 0 {
+		return FieldErrorf("calibration.noise", "must be a finite number, not negative")
 	}
 	if err := ValidateText("calibration.unit", c.Unit, 16, false); err != nil {
 		return err

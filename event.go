@@ -105,10 +105,20 @@ type Changes struct {
 	// Telemetry: device health rows and series buckets touched, each at most once.
 	Health []DeviceHealth
 	Series []SeriesBucket
+	// Risk: each row at most once, in its final state of the batch.
+	Valuations  []Valuation
+	LoanRisks   []LoanRisk
+	Signals     []Signal
+	Alerts      []Alert
+	Actions     []Action
+	Inspections []Inspection
+	Rules       []Rule // new versions
 }
 
 // Empty reports whether nothing changed.
 func (c *Changes) Empty() bool {
 	return len(c.Tenants) == 0 && len(c.APIKeys) == 0 && c.Records.Len() == 0 &&
-		len(c.Health) == 0 && len(c.Series) == 0
+		len(c.Health) == 0 && len(c.Series) == 0 && len(c.Valuations) == 0 &&
+		len(c.LoanRisks) == 0 && len(c.Signals) == 0 && len(c.Alerts) == 0 &&
+		len(c.Actions) == 0 && len(c.Inspections) == 0 && len(c.Rules) == 0
 }

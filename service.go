@@ -109,5 +109,29 @@ type Store interface {
 	// steps without readings. q.From is aligned down to a multiple of q.Step.
 	Series(ctx context.Context, tenant string, q SeriesQuery) ([]SeriesPoint, error)
 
+	// Valuation returns a collateral's latest valuation; ENOTFOUND before the first.
+	Valuation(ctx context.Context, tenant, collateral string) (*Valuation, error)
+	// LoanRisk returns a loan's latest metrics; ENOTFOUND before the first.
+	LoanRisk(ctx context.Context, tenant, loan string) (*LoanRisk, error)
+	// LoanRisks lists loans' metrics by loan id; band, when not empty, filters.
+	LoanRisks(ctx context.Context, tenant, band string, o ListOptions) ([]LoanRisk, error)
+	// Portfolio aggregates the tenant's loan metrics, valuations and open alerts.
+	Portfolio(ctx context.Context, tenant string) (*Portfolio, error)
+	// Signals lists the tenant's signals by subject then name; activeOnly leaves out
+	// cleared ones. The cursor is "subject/name" of the last row.
+	Signals(ctx context.Context, tenant string, activeOnly bool, o ListOptions) ([]Signal, error)
+	Alert(ctx context.Context, tenant, id string) (*Alert, error)
+	// Alerts lists alerts matching q, newest first (descending id); the cursor is the id.
+	Alerts(ctx context.Context, tenant string, q AlertQuery) ([]Alert, error)
+	Action(ctx context.Context, tenant, id string) (*Action, error)
+	// Actions lists actions newest first (descending id); the cursor is the id.
+	Actions(ctx context.Context, tenant string, o ListOptions) ([]Action, error)
+	Inspection(ctx context.Context, tenant, id string) (*Inspection, error)
+	Inspections(ctx context.Context, tenant string, o ListOptions) ([]Inspection, error)
+	// Rules lists the latest version of each of the tenant's saved rules by name (the
+	// built-in pack is not stored); RuleVersions lists every version of one, oldest first.
+	Rules(ctx context.Context, tenant string) ([]Rule, error)
+	RuleVersions(ctx context.Context, tenant, name string) ([]Rule, error)
+
 	Close() error
 }

@@ -22,7 +22,9 @@ type Engine struct {
 	// Global indexes over secrets, kept unique across tenants.
 	keyHashes   map[string]ref
 	tokenHashes map[string]ref
-	idx         changeIndex // telemetry rows of the Changes being filled
+	idx         changeIndex     // telemetry rows of the Changes being filled
+	rows        rowIndex        // risk rows of the Changes being filled
+	crossDirty  map[string]bool // tenants a settle of another tenant left to settle
 }
 
 type ref struct{ tenant, id string }
@@ -39,6 +41,8 @@ type tenantState struct {
 	Releases   map[string]*gt.Release    `json:"releases"`
 	Prices     map[string]*gt.PriceTick  `json:"prices"`    // latest tick per commodity
 	Telemetry  map[string]*telemetry     `json:"telemetry"` // by device id
+	Risk       *riskState                `json:"risk"`
+	index      *riskIndex
 }
 
 func newTenantState(t gt.Tenant) *tenantState {
@@ -53,6 +57,7 @@ func newTenantState(t gt.Tenant) *tenantState {
 		Releases:   map[string]*gt.Release{},
 		Prices:     map[string]*gt.PriceTick{},
 		Telemetry:  map[string]*telemetry{},
+		Risk:       newRiskState(),
 	}
 }
 
@@ -62,6 +67,7 @@ func New() *Engine {
 		tenants:     map[string]*tenantState{},
 		keyHashes:   map[string]ref{},
 		tokenHashes: map[string]ref{},
+		crossDirty:  map[string]bool{},
 	}
 }
 
@@ -88,6 +94,10 @@ func (e *Engine) Apply(ev *gt.Event, ch *gt.Changes) error {
 	}
 	switch ev.Type {
 	case gt.EventTick:
+		for _, id := range sortedKeys(e.tenants) {
+			e.tenants[id].begin(e, ev, ch)
+			e.settle(e.tenants[id], ev, ch)
+		}
 		return nil
 	case gt.EventTenantCreate:
 		return e.applyTenantCreate(ev, ch)
@@ -96,6 +106,22 @@ func (e *Engine) Apply(ev *gt.Event, ch *gt.Changes) error {
 	if !ok {
 		return gt.Errorf(gt.ENOTFOUND, "tenant %q does not exist", ev.Tenant)
 	}
+	ts.begin(e, ev, ch)
+	if err := e.applyTenant(ts, ev, ch); err != nil {
+		return err
+	}
+	e.settle(ts, ev, ch)
+	for len(e.crossDirty) > 0 {
+		for _, id := range sorted(e.crossDirty) {
+			delete(e.crossDirty, id)
+			e.tenants[id].begin(e, ev, ch)
+			e.settle(e.tenants[id], ev, ch)
+		}
+	}
+	return nil
+}
+
+func (e *Engine) applyTenant(ts *tenantState, ev *gt.Event, ch *gt.Changes) error {
 	switch ev.Type {
 	case gt.EventAPIKeyCreate:
 		return e.applyKeyCreate(ts, ev, ch)
@@ -113,6 +139,14 @@ func (e *Engine) Apply(ev *gt.Event, ch *gt.Changes) error {
 		return e.applyDeviceCredential(ts, ev, ch)
 	case gt.EventIngest:
 		return e.applyIngest(ts, ev, ch)
+	case gt.EventRulePut:
+		return e.applyRulePut(ts, ev, ch)
+	case gt.EventAlertAck:
+		return e.applyAlertUpdate(ts, ev, ch, false)
+	case gt.EventAlertClose:
+		return e.applyAlertUpdate(ts, ev, ch, true)
+	case gt.EventInspectionComplete:
+		return e.applyInspectionComplete(ts, ev, ch)
 	}
 	return gt.Errorf(gt.EINVALID, "unknown event type %q", string(ev.Type))
 }

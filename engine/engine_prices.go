@@ -24,6 +24,7 @@ func (e *Engine) applyPrices(ts *tenantState, ev *gt.Event, ch *gt.Changes, tick
 			tc := t
 			ts.Prices[t.Commodity] = &tc
 		}
+		ts.priceTick(&t)
 		ch.Prices = append(ch.Prices, t)
 	}
 	return nil

@@ -10,7 +10,7 @@ import (
 
 // snapshotFormat is bumped whenever the snapshot layout changes; a snapshot of another
 // format is refused and the engine is rebuilt by full replay.
-const snapshotFormat = 1
+const snapshotFormat = 2
 
 type snapshot struct {
 	Format  int                     `json:"format"`
@@ -75,6 +75,10 @@ func Restore(data []byte) (*Engine, error) {
 		fillNil(&ts.Releases, fresh.Releases)
 		fillNil(&ts.Prices, fresh.Prices)
 		fillNil(&ts.Telemetry, fresh.Telemetry)
+		if ts.Risk == nil {
+			ts.Risk = newRiskState()
+		}
+		ts.Risk.fill()
 		if ts.Tenant.ID != tid {
 			return nil, fmt.Errorf("decode snapshot: tenant %q holds the record of %q", tid, ts.Tenant.ID)
 		}

@@ -127,9 +127,12 @@ func (e *Engine) applyIngest(ts *tenantState, ev *gt.Event, ch *gt.Changes) erro
 			t = newTelemetry(ts.Tenant.ID, p.Device)
 			ts.Telemetry[p.Device] = t
 		}
+		replays := t.Health.Rejected[gt.ReasonReplay]
 		if t.applyPack(dev, p, ev.Seq, &e.idx, ch) {
 			touched[t] = true
 		}
+		replayed := p.Rejected == nil && t.Health.Rejected[gt.ReasonReplay] > replays
+		e.devicePack(ts, dev, p, replayed)
 	}
 	// Emit health rows in device order so that the Changes are deterministic.
 	rows := make([]*telemetry, 0, len(touched))

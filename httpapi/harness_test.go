@@ -202,3 +202,31 @@ func (h *harness) seed(key, marker string) map[string]any {
 	h.must(http.StatusOK, http.MethodPost, "/api/v1/prices", key, f["prices"])
 	return f
 }
+
+// key creates an API key of role in the tenant of admin and returns its secret and id.
+func (h *harness) key(admin, role string) (secret, id string) {
+	h.t.Helper()
+	var m map[string]any
+	r := h.must(http.StatusCreated, http.MethodPost, "/api/v1/api-keys", admin, map[string]any{"name": role, "role": role})
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		h.t.Fatal(err)
+	}
+	return m["secret"].(string), m["key"].(map[string]any)["id"].(string)
+}
+
+// project writes engine-derived rows (alerts, valuations, ...) straight into the store
+// at the sequence it has already projected, so the node is not disturbed: the store's
+// sequence does not move and the engine never sees these rows. Call it only while no
+// command is in flight. It stands in for detectors and rules in tests of the read routes.
+func (h *harness) project(c gt.Changes) {
+	h.t.Helper()
+	ctx := context.Background()
+	seq, err := h.store.ProjectedSeq(ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	c.Seq = seq
+	if err := h.store.ApplyChanges(ctx, &c); err != nil {
+		h.t.Fatalf("ApplyChanges: %v", err)
+	}
+}

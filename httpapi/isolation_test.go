@@ -24,12 +24,14 @@ func TestTenantIsolation(t *testing.T) {
 	keyA, keyB := h.tenant("bank-a"), h.tenant("bank-b")
 	const secret = "SECRET-OF-A"
 	h.seed(keyA, secret)
+	h.project(riskRows("bank-a", secret))
 	fb := fixturesWithIDs("B", "b-")
 	aKeyID := h.must(201, "POST", "/api/v1/api-keys", keyA, map[string]any{"name": "auditor " + secret, "role": "auditor"}).json(t)["key"].(map[string]any)["id"].(string)
 
 	before := snapshotA(t, h, keyA)
 	ids := map[string]string{"parties": "borrower-1", "sites": "wh-1", "loans": "loan-1", "collateral": "lot-1",
-		"devices": "cell-1", "releases": "rel-1", "api-keys": aKeyID, "prices": "copper"}
+		"devices": "cell-1", "releases": "rel-1", "api-keys": aKeyID, "prices": "copper",
+		"alerts": "alert-1", "actions": "action-1", "inspections": "insp-1", "rules": "secret-rule"}
 	bodies := map[string]any{
 		"create-party": fb["borrower"], "update-party": fb["borrower"],
 		"create-site": fb["site"], "update-site": fb["site"],
@@ -43,10 +45,25 @@ func TestTenantIsolation(t *testing.T) {
 		"register-device-key": map[string]any{"public_key": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},
 		"put-records":         map[string]any{"loans": []any{fb["loan"]}},
 		"ingest":              []any{map[string]any{"n": "mass", "v": 1}},
+		"ack-alert":           map[string]any{"comment": "seen"},
+		"close-alert":         map[string]any{"reason": "confirmed"},
+		"complete-inspection": map[string]any{"findings": "all there"},
+		"put-rule":            map[string]any{"expr": "loan.ltv > 0.5", "severity": "warning"},
+		"check-rule":          map[string]any{"expr": "loan.ltv > 0.5", "severity": "warning"},
 	}
 	// Required query parameters, so that the walk reaches the handler.
 	queries := map[string]string{
 		"get-device-series": "?name=mass&from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&step=1h",
+	}
+
+	// Before B writes anything: B's lists of engine-derived rows are empty.
+	for _, p := range []string{"/api/v1/loan-risks", "/api/v1/signals", "/api/v1/alerts", "/api/v1/actions", "/api/v1/inspections"} {
+		if got := itemIDs(t, h.must(200, "GET", p, keyB, nil).json(t)); got != "" {
+			t.Errorf("GET %s as tenant B = %s, want nothing", p, got)
+		}
+	}
+	if pf := h.must(200, "GET", "/api/v1/portfolio", keyB, nil).json(t); pf["loans"] != 0.0 {
+		t.Errorf("B's portfolio = %v, want no loans", pf)
 	}
 
 	doc := h.must(200, "GET", "/api/v1/openapi.json", "", nil).json(t)
@@ -59,7 +76,16 @@ func TestTenantIsolation(t *testing.T) {
 	}
 	sort.Strings(keys)
 	for _, path := range keys {
-		for method, o := range paths[path].(map[string]any) {
+		// In the order delete, get, post, put: B reads A's rule before saving its own of
+		// the same name.
+		ops := paths[path].(map[string]any)
+		var methods []string
+		for m := range ops {
+			methods = append(methods, m)
+		}
+		sort.Strings(methods)
+		for _, method := range methods {
+			o := ops[method]
 			opID, _ := o.(map[string]any)["operationId"].(string)
 			if opID == "" {
 				continue
@@ -94,7 +120,9 @@ func TestTenantIsolation(t *testing.T) {
 				t.Errorf("GET %s as tenant B = %d, want 404", url, r.status)
 			}
 			// Writing to one of A's records by id answers 404 (or 403 for operator routes).
-			if method != "get" && strings.Contains(path, "{") && r.status != http.StatusNotFound && r.status != http.StatusForbidden {
+			// Rules are named by the tenant: B saving a rule of A's name saves B's own.
+			ownName := opID == "put-rule" && r.status == http.StatusOK
+			if method != "get" && strings.Contains(path, "{") && r.status != http.StatusNotFound && r.status != http.StatusForbidden && !ownName {
 				t.Errorf("%s %s as tenant B = %d %s, want 404", method, url, r.status, r.body)
 			}
 			if r.status >= 500 {
@@ -122,7 +150,9 @@ func snapshotA(t *testing.T, h *harness, key string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, p := range []string{"/api/v1/parties", "/api/v1/sites", "/api/v1/loans", "/api/v1/collateral",
-		"/api/v1/devices", "/api/v1/releases", "/api/v1/api-keys", "/api/v1/prices/copper", "/api/v1/tenant"} {
+		"/api/v1/devices", "/api/v1/releases", "/api/v1/api-keys", "/api/v1/prices/copper", "/api/v1/tenant",
+		"/api/v1/loans/loan-1/risk", "/api/v1/portfolio", "/api/v1/loan-risks", "/api/v1/signals", "/api/v1/alerts",
+		"/api/v1/alerts/alert-1", "/api/v1/actions", "/api/v1/inspections/insp-1", "/api/v1/rules", "/api/v1/rules/secret-rule"} {
 		out[p] = string(h.must(200, "GET", p, key, nil).body)
 	}
 	return out

@@ -92,6 +92,9 @@ func New(o Options) *Server {
 	s.registerPrices()
 	s.registerIngest()
 	s.registerTelemetry()
+	s.registerRisk()
+	s.registerAlerts()
+	s.registerRules()
 
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))

@@ -98,7 +98,10 @@ func queue(b *pgx.Batch, c *gt.Changes) ([]string, error) {
 	if labels, err = queuePrices(b, labels, c); err != nil {
 		return nil, err
 	}
-	return queueTelemetry(b, labels, c)
+	if labels, err = queueTelemetry(b, labels, c); err != nil {
+		return nil, err
+	}
+	return queueRisk(b, labels, c)
 }
 
 // queuePrices adds the upserts of the price ticks of c: a tick replaces the one of the

@@ -77,7 +77,10 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, c *gt.Changes) error {
 	if err := putPrices(ctx, tx, c); err != nil {
 		return err
 	}
-	return putTelemetry(ctx, tx, c)
+	if err := putTelemetry(ctx, tx, c); err != nil {
+		return err
+	}
+	return putRisk(ctx, tx, c)
 }
 
 // putPrices upserts the price ticks of c: a tick replaces the one of the same tenant,

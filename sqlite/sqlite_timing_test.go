@@ -9,6 +9,7 @@ import (
 	"time"
 
 	gt "groundtruth"
+	"groundtruth/storetest"
 )
 
 // loanBatch returns 100 inventory loans of tenant, with ids from prefix, stamped by seq.
@@ -96,6 +97,51 @@ func BenchmarkApplyChangesTelemetry(b *testing.B) {
 	h, _ := json.Marshal(c.Health)
 	r, _ := json.Marshal(c.Series)
 	b.SetBytes(int64(len(h) + len(r)))
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Seq++
+		if err := s.ApplyChanges(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// riskStore returns a store holding a tenant with the risk records of 10,000 loans.
+func riskStore(b *testing.B) (*gt.Changes, gt.Store) {
+	ctx := context.Background()
+	s := open(b, filepath.Join(b.TempDir(), "bench.db"))
+	b.Cleanup(func() { s.Close() })
+	tenant := gt.Tenant{ID: "northwind-bank", Name: "Northwind Bank AG"}
+	tenant.Stamp(tenant.ID, 1, time.Now(), true)
+	if err := s.ApplyChanges(ctx, &gt.Changes{Seq: 1, Tenants: []gt.Tenant{tenant}}); err != nil {
+		b.Fatal(err)
+	}
+	c := storetest.RiskBatch(tenant.ID, 10_000, 2)
+	if err := s.ApplyChanges(ctx, c); err != nil {
+		b.Fatal(err)
+	}
+	return c, s
+}
+
+// BenchmarkPortfolio measures Portfolio of a tenant of 10,000 loans secured by 20,000
+// valued lots, with 5,000 alerts.
+func BenchmarkPortfolio(b *testing.B) {
+	ctx := context.Background()
+	_, s := riskStore(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Portfolio(ctx, "northwind-bank"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkApplyChangesRisk measures one ApplyChanges replacing the metrics of 1,000
+// loans and the valuations of their 2,000 lots, as after a price move.
+func BenchmarkApplyChangesRisk(b *testing.B) {
+	ctx := context.Background()
+	all, s := riskStore(b)
+	c := &gt.Changes{Seq: all.Seq, LoanRisks: all.LoanRisks[:1000], Valuations: all.Valuations[:2000]}
 	b.ReportAllocs()
 	for b.Loop() {
 		c.Seq++

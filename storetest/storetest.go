@@ -64,6 +64,15 @@ func Run(t *testing.T, open func(t *testing.T) gt.Store) {
 		{"SeriesBadQuery", testSeriesBadQuery},
 		{"SeriesReplace", testSeriesReplace},
 		{"AtomicTelemetry", testAtomicTelemetry},
+		{"RiskRoundTrip", testRiskRoundTrip},
+		{"RiskReplace", testRiskReplace},
+		{"RiskNotFound", testRiskNotFound},
+		{"RiskIsolation", testRiskIsolation},
+		{"AtomicRisk", testAtomicRisk},
+		{"RuleVersions", testRuleVersions},
+		{"AlertFilters", testAlertFilters},
+		{"RiskPaging", testRiskPaging},
+		{"Portfolio", testPortfolio},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

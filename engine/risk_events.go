@@ -1,0 +1,143 @@
+package engine
+
+import (
+	gt "groundtruth"
+	"groundtruth/rules"
+)
+
+// applyRulePut saves a new version of a tenant rule. The rule must compile; the version
+// continues the built-in rule's when it overrides one.
+func (e *Engine) applyRulePut(ts *tenantState, ev *gt.Event, ch *gt.Changes) error {
+	var r gt.Rule
+	if err := decode(ev, &r); err != nil {
+		return err
+	}
+	c, err := rules.Compile(r)
+	if err != nil {
+		return err
+	}
+	r = c.Rule
+	vs := ts.Risk.Rules[r.Name]
+	r.Version = 1
+	if n := len(vs); n > 0 {
+		r.Version = vs[n-1].Version + 1
+	} else if _, ok := builtinRules()[r.Name]; ok {
+		r.Version = 2
+	}
+	r.Builtin, r.TenantID, r.Seq, r.SavedAt = false, ts.Tenant.ID, ev.Seq, ev.Time.UTC()
+	ts.Risk.Rules[r.Name] = append(vs, r)
+	ts.idx().rules = nil
+	ch.Rules = append(ch.Rules, r)
+	return nil
+}
+
+// applyAlertUpdate acknowledges or closes an alert.
+func (e *Engine) applyAlertUpdate(ts *tenantState, ev *gt.Event, ch *gt.Changes, closing bool) error {
+	var u gt.AlertUpdate
+	if err := decode(ev, &u); err != nil {
+		return err
+	}
+	if err := u.Validate(closing); err != nil {
+		return err
+	}
+	a := ts.Risk.Alerts[u.ID]
+	if a == nil {
+		return errorf(gt.ENOTFOUND, "alert %q not found", u.ID)
+	}
+	if a.Status == gt.AlertClosed {
+		return errorf(gt.ECONFLICT, "alert %q is closed", u.ID)
+	}
+	now := ev.Time.UTC()
+	if closing {
+		a.Status, a.ClosedBy, a.ClosedAt, a.CloseReason = gt.AlertClosed, ev.Actor, now, u.Reason
+	} else {
+		if a.Status == gt.AlertAcknowledged {
+			return errorf(gt.ECONFLICT, "alert %q is already acknowledged", u.ID)
+		}
+		a.Status, a.AckedBy, a.AckedAt = gt.AlertAcknowledged, ev.Actor, now
+	}
+	if u.Comment != "" {
+		a.Comment = u.Comment
+	}
+	a.Seq = ev.Seq
+	e.putAlert(ch, *a)
+	return nil
+}
+
+// applyInspectionComplete records an inspector's findings.
+func (e *Engine) applyInspectionComplete(ts *tenantState, ev *gt.Event, ch *gt.Changes) error {
+	var u gt.InspectionUpdate
+	if err := decode(ev, &u); err != nil {
+		return err
+	}
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	in := ts.Risk.Inspections[u.ID]
+	if in == nil {
+		return errorf(gt.ENOTFOUND, "inspection %q not found", u.ID)
+	}
+	if in.State == "done" {
+		return errorf(gt.ECONFLICT, "inspection %q is already complete", u.ID)
+	}
+	in.State, in.Findings, in.CompletedAt, in.CompletedBy, in.Seq = "done", u.Findings, ev.Time.UTC(), ev.Actor, ev.Seq
+	e.putInspection(ch, *in)
+	if act := ts.Risk.Actions[in.ActionID]; act != nil && act.State == gt.ActionOpen {
+		act.State, act.Seq = gt.ActionDone, ev.Seq
+		e.putAction(ch, *act)
+	}
+	return nil
+}
+
+// Alerts returns copies of a tenant's alerts ordered by id (creation).
+func (e *Engine) Alerts(tenant string) []gt.Alert {
+	ts, ok := e.tenants[tenant]
+	if !ok {
+		return nil
+	}
+	out := make([]gt.Alert, 0, len(ts.Risk.Alerts))
+	for _, id := range sortedKeys(ts.Risk.Alerts) {
+		out = append(out, *ts.Risk.Alerts[id])
+	}
+	return out
+}
+
+// Actions returns copies of a tenant's actions ordered by id (creation).
+func (e *Engine) Actions(tenant string) []gt.Action {
+	ts, ok := e.tenants[tenant]
+	if !ok {
+		return nil
+	}
+	out := make([]gt.Action, 0, len(ts.Risk.Actions))
+	for _, id := range sortedKeys(ts.Risk.Actions) {
+		out = append(out, *ts.Risk.Actions[id])
+	}
+	return out
+}
+
+// LoanRisk returns a copy of a loan's metrics, and false before the first.
+func (e *Engine) LoanRisk(tenant, loan string) (gt.LoanRisk, bool) {
+	ts, ok := e.tenants[tenant]
+	if !ok || ts.Risk.Loans[loan] == nil {
+		return gt.LoanRisk{}, false
+	}
+	return *ts.Risk.Loans[loan], true
+}
+
+// Valuation returns a copy of a collateral's latest valuation, and false before the first.
+func (e *Engine) Valuation(tenant, collateral string) (gt.Valuation, bool) {
+	ts, ok := e.tenants[tenant]
+	if !ok || ts.Risk.Values[collateral] == nil {
+		return gt.Valuation{}, false
+	}
+	return *ts.Risk.Values[collateral], true
+}
+
+// Signal returns a copy of a signal, and false when the detector never raised it.
+func (e *Engine) Signal(tenant, name, subject string) (gt.Signal, bool) {
+	ts, ok := e.tenants[tenant]
+	if !ok || ts.Risk.Signals[name+"|"+subject] == nil {
+		return gt.Signal{}, false
+	}
+	return *ts.Risk.Signals[name+"|"+subject], true
+}

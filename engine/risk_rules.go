@@ -1,0 +1,494 @@
+package engine
+
+import (
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	gt "groundtruth"
+	"groundtruth/rules"
+)
+
+var builtin struct {
+	once  sync.Once
+	rules map[string]*rules.Compiled
+}
+
+// builtinRules returns the built-in pack, compiled once.
+func builtinRules() map[string]*rules.Compiled {
+	builtin.once.Do(func() {
+		builtin.rules = map[string]*rules.Compiled{}
+		for _, r := range rules.Builtin() {
+			c, err := rules.Compile(r)
+			if err != nil {
+				panic("built-in rule " + r.Name + ": " + err.Error()) // a bug caught by every test run
+			}
+			builtin.rules[r.Name] = c
+		}
+	})
+	return builtin.rules
+}
+
+// ruleSet returns the tenant's effective rules: the built-in pack with the tenant's
+// latest versions overriding it by name (a disabled latest version removes the rule).
+func (ts *tenantState) ruleSet() *ruleSet {
+	x := ts.idx()
+	if x.rules != nil {
+		return x.rules
+	}
+	eff := map[string]*rules.Compiled{}
+	for n, c := range builtinRules() {
+		eff[n] = c
+	}
+	for n, vs := range ts.Risk.Rules {
+		last := vs[len(vs)-1]
+		if last.Disabled {
+			delete(eff, n)
+			continue
+		}
+		c, err := rules.Compile(last)
+		if err != nil {
+			delete(eff, n) // compiled when saved; a later CEL version may refuse it
+			continue
+		}
+		c.Rule = last
+		eff[n] = c
+	}
+	rs := &ruleSet{bySignal: map[string][]*rules.Compiled{}, scope: map[rules.Scope][]*rules.Compiled{}}
+	for _, n := range sortedKeys(eff) {
+		c := eff[n]
+		rs.all = append(rs.all, c)
+		if c.Scope() == rules.ScopeSignal && c.SignalName() != "" {
+			rs.bySignal[c.SignalName()] = append(rs.bySignal[c.SignalName()], c)
+			continue
+		}
+		rs.scope[c.Scope()] = append(rs.scope[c.Scope()], c)
+	}
+	x.rules = rs
+	return rs
+}
+
+// outcome is a rule's result for one subject that changes an alert.
+type outcome struct {
+	rule    *rules.Compiled
+	subject string
+	holds   bool
+	vars    rules.Vars
+	loans   []string
+	ev      func() gt.Evidence
+}
+
+// runRules evaluates the rules over what changed and applies the alerts they start or
+// end, in (rule, subject) order so that ids are the same under replay.
+func (ts *tenantState) runRules(ch *gt.Changes) {
+	x := ts.idx()
+	rs := ts.ruleSet()
+	now := ts.now()
+	var outs []outcome
+	consider := func(c *rules.Compiled, subject string, vars rules.Vars, loans []string, ev func() gt.Evidence) {
+		vars.Now = now
+		holds, err := c.Eval(&vars)
+		if err != nil {
+			holds = false // a runtime error (cost, missing key) does not fire
+		}
+		_, open := ts.Risk.Open[c.Rule.Name+"|"+subject]
+		if holds != open {
+			outs = append(outs, outcome{c, subject, holds, vars, loans, ev})
+		}
+	}
+	for _, key := range sorted(x.dirtySignals) {
+		s := ts.Risk.Signals[key]
+		x.eng.putSignal(ch, *s)
+		vars, loans := ts.subjectVars(s.Subject)
+		vars.Signal = &rules.Signal{Name: s.Name, Subject: s.Subject, Detail: s.Detail, Active: s.Active, Value: s.Value, Since: s.Since}
+		ev := func() gt.Evidence { return s.Evidence }
+		for _, c := range rs.bySignal[s.Name] {
+			consider(c, s.Subject, vars, loans, ev)
+		}
+		for _, c := range rs.scope[rules.ScopeSignal] {
+			consider(c, s.Subject, vars, loans, ev)
+		}
+	}
+	if cs := rs.scope[rules.ScopeLoan]; len(cs) > 0 {
+		for id := range x.evalLoans {
+			vars, loans := ts.subjectVars("loan:" + id)
+			ev := func() gt.Evidence { return ts.loanEvidence(id) }
+			for _, c := range cs {
+				consider(c, "loan:"+id, vars, loans, ev)
+			}
+		}
+	}
+	if cs := rs.scope[rules.ScopeCollateral]; len(cs) > 0 {
+		for id := range x.evalColl {
+			vars, loans := ts.subjectVars("collateral:" + id)
+			ev := func() gt.Evidence { return ts.collateralEvidence(id) }
+			for _, c := range cs {
+				consider(c, "collateral:"+id, vars, loans, ev)
+			}
+		}
+	}
+	if cs := rs.scope[rules.ScopeDevice]; len(cs) > 0 {
+		for id := range x.dirtyDevices {
+			vars, loans := ts.subjectVars("device:" + id)
+			ev := func() gt.Evidence { return ts.deviceEvidence(id) }
+			for _, c := range cs {
+				consider(c, "device:"+id, vars, loans, ev)
+			}
+		}
+	}
+	if cs := rs.scope[rules.ScopePrice]; len(cs) > 0 {
+		for id := range x.dirtyPrices {
+			vars, loans := ts.subjectVars("price:" + id)
+			ev := func() gt.Evidence { return gt.Evidence{Events: []uint64{x.ev.Seq}} }
+			for _, c := range cs {
+				consider(c, "price:"+id, vars, loans, ev)
+			}
+		}
+	}
+	if cs := rs.scope[rules.ScopePortfolio]; len(cs) > 0 && (len(x.evalLoans) > 0 || len(x.dirtyPrices) > 0) {
+		vars := rules.Vars{Portfolio: ts.portfolioVar()}
+		ev := func() gt.Evidence { return gt.Evidence{Events: []uint64{x.ev.Seq}} }
+		for _, c := range cs {
+			consider(c, "portfolio", vars, nil, ev)
+		}
+	}
+	clear(x.dirtySignals)
+	clear(x.evalLoans)
+	clear(x.evalColl)
+	clear(x.dirtyDevices)
+	clear(x.dirtyPrices)
+	sort.Slice(outs, func(i, j int) bool {
+		if outs[i].rule.Rule.Name != outs[j].rule.Rule.Name {
+			return outs[i].rule.Rule.Name < outs[j].rule.Rule.Name
+		}
+		return outs[i].subject < outs[j].subject
+	})
+	for i := range outs {
+		o := &outs[i]
+		if o.holds {
+			ts.startAlert(o, ch)
+		} else {
+			ts.resolveAlert(ts.Risk.Open[o.rule.Rule.Name+"|"+o.subject], ch)
+		}
+	}
+}
+
+// subjectVars returns the CEL variables describing a subject and the loans it concerns.
+func (ts *tenantState) subjectVars(subject string) (rules.Vars, []string) {
+	var vars rules.Vars
+	kind, id, _ := strings.Cut(subject, ":")
+	collID := ""
+	switch kind {
+	case "loan":
+		vars.Loan = ts.loanVar(id)
+		return vars, []string{id}
+	case "collateral":
+		collID = id
+	case "device":
+		if d := ts.Devices[id]; d != nil {
+			vars.Device = ts.deviceVar(d)
+			collID = d.CollateralID
+		}
+	case "price":
+		if cm := ts.Risk.Commodities[id]; cm != nil {
+			vars.Price = priceVar(id, cm)
+		}
+		return vars, nil
+	}
+	c := ts.Collateral[collID]
+	if c == nil {
+		return vars, nil
+	}
+	vars.Collateral = ts.collateralVar(c)
+	var loans []string
+	for _, a := range c.Allocations {
+		loans = append(loans, a.LoanID)
+	}
+	sort.Strings(loans)
+	if len(loans) > 0 {
+		vars.Loan = ts.loanVar(loans[0])
+	}
+	if c.Inventory != nil {
+		if cm := ts.Risk.Commodities[c.Inventory.Commodity]; cm != nil {
+			vars.Price = priceVar(c.Inventory.Commodity, cm)
+		}
+	}
+	return vars, loans
+}
+
+func major(m gt.Money) float64 {
+	exp, _ := gt.CurrencyExponent(m.Currency)
+	f := float64(m.Amount)
+	for range exp {
+		f /= 10
+	}
+	return f
+}
+
+func (ts *tenantState) loanVar(id string) *rules.Loan {
+	l := ts.Loans[id]
+	if l == nil {
+		return nil
+	}
+	v := &rules.Loan{ID: l.ID, Product: string(l.Product), Status: string(l.Status), Currency: l.Outstanding.Currency,
+		BorrowerID: l.BorrowerID, CoreEnterpriseID: l.CoreEnterpriseID, DaysPastDue: int64(l.DaysPastDue),
+		WarnLTV: l.Terms.WarnLTV, MarginCallLTV: l.Terms.MarginCallLTV, LiquidationLTV: l.Terms.LiquidationLTV,
+		Exposure: major(l.Outstanding)}
+	if lr := ts.Risk.Loans[id]; lr != nil {
+		v.Band, v.Value, v.Coverage, v.Exposure = lr.Band, major(lr.CollateralValue), lr.Coverage, major(lr.Exposure)
+		v.LTV = 1e9
+		if lr.LTV != nil {
+			v.LTV = *lr.LTV
+		}
+	}
+	return v
+}
+
+func (ts *tenantState) collateralVar(c *gt.Collateral) *rules.Collateral {
+	v := &rules.Collateral{ID: c.ID, Kind: string(c.Kind)}
+	if val := ts.Risk.Values[c.ID]; val != nil {
+		v.Commodity, v.SiteID, v.CustodianID, v.Unit = val.Commodity, val.SiteID, val.CustodianID, val.Unit
+		v.Book, v.Verified, v.Trust, v.Haircut, v.Value = val.BookQuantity, val.VerifiedQuantity, val.Trust, val.Haircut, major(val.Value)
+		if val.ObservedQuantity != nil {
+			v.Observed = *val.ObservedQuantity
+		}
+	}
+	return v
+}
+
+func (ts *tenantState) deviceVar(d *gt.Device) *rules.Device {
+	v := &rules.Device{ID: d.ID, Kind: string(d.Kind), CollateralID: d.CollateralID, SiteID: d.SiteID, Rejected: map[string]int64{}}
+	if t := ts.Telemetry[d.ID]; t != nil {
+		v.State = t.Health.State
+		for k, n := range t.Health.Rejected {
+			v.Rejected[k] = int64(n)
+		}
+	}
+	if dr := ts.Risk.Devices[d.ID]; dr != nil {
+		v.Signed = dr.Signed
+	}
+	return v
+}
+
+func priceVar(name string, cm *commodity) *rules.Price {
+	return &rules.Price{Commodity: name, Price: major(cm.Tick.Price), Return: cm.EWMA.LastReturn, Sigma: cm.EWMA.Sigma()}
+}
+
+func (ts *tenantState) portfolioVar() *rules.Portfolio {
+	p := &rules.Portfolio{}
+	for _, lr := range ts.Risk.Loans {
+		p.Loans++
+		p.Exposure += major(lr.Exposure)
+		p.Value += major(lr.CollateralValue)
+		if lr.Band == gt.BandMarginCall || lr.Band == gt.BandLiquidation {
+			p.LoansInMarginCall++
+		}
+	}
+	return p
+}
+
+// loanEvidence names the valuations securing a loan and the price ticks they used.
+func (ts *tenantState) loanEvidence(id string) gt.Evidence {
+	ev := gt.Evidence{Events: []uint64{ts.idx().ev.Seq}}
+	for _, cid := range sorted(ts.idx().loanColl[id]) {
+		if v := ts.Risk.Values[cid]; v != nil {
+			ev.Valuations = append(ev.Valuations, *v)
+			if v.Price != nil {
+				ev.Prices = append(ev.Prices, *v.Price)
+				if v.Price.Seq != 0 && v.Price.Seq != ev.Events[0] {
+					ev.Events = append(ev.Events, v.Price.Seq)
+				}
+			}
+		}
+	}
+	return ev
+}
+
+func (ts *tenantState) collateralEvidence(id string) gt.Evidence {
+	ev := gt.Evidence{Events: []uint64{ts.idx().ev.Seq}}
+	if v := ts.Risk.Values[id]; v != nil {
+		ev.Valuations = []gt.Valuation{*v}
+		if v.Price != nil {
+			ev.Prices = []gt.PriceRef{*v.Price}
+		}
+	}
+	return ev
+}
+
+// startAlert opens a pending alert and fires it at once when the rule has no for.
+func (ts *tenantState) startAlert(o *outcome, ch *gt.Changes) {
+	x := ts.idx()
+	r := o.rule.Rule
+	a := &gt.Alert{ID: x.newID("al"), TenantID: ts.Tenant.ID, Rule: r.Name, RuleVersion: r.Version, Subject: o.subject,
+		Loans: o.loans, Severity: r.Severity, Action: r.Action, State: gt.AlertPending, Status: gt.AlertOpen,
+		Summary: o.rule.Summary(&o.vars), ActiveAt: ts.now(), Evidence: o.ev(), Seq: x.ev.Seq}
+	if a.Loans == nil {
+		a.Loans = []string{}
+	}
+	a.Evidence.RuleVersion = r.Version
+	ts.Risk.Alerts[a.ID] = a
+	ts.Risk.Open[r.Name+"|"+o.subject] = a.ID
+	if r.For <= 0 {
+		ts.fire(a, ch)
+		return
+	}
+	ts.setTimer("fire|"+a.ID, a.ActiveAt.Add(r.For.Std()))
+	x.eng.putAlert(ch, *a)
+}
+
+// fireDue fires a pending alert whose for has elapsed (it would have been resolved had
+// its expression stopped holding).
+func (ts *tenantState) fireDue(id string, ch *gt.Changes) {
+	if a := ts.Risk.Alerts[id]; a != nil && a.State == gt.AlertPending {
+		ts.fire(a, ch)
+	}
+}
+
+// fire moves an alert to firing and takes its rule's action.
+func (ts *tenantState) fire(a *gt.Alert, ch *gt.Changes) {
+	x := ts.idx()
+	now := ts.now()
+	a.State, a.FiredAt, a.Seq = gt.AlertFiring, now, x.ev.Seq
+	x.eng.putAlert(ch, *a)
+	if a.Action == gt.ActionAlert || a.Action == "" {
+		return
+	}
+	act := &gt.Action{ID: x.newID("ac"), TenantID: ts.Tenant.ID, Kind: a.Action, AlertID: a.ID, Rule: a.Rule,
+		Subject: a.Subject, Loans: a.Loans, Severity: a.Severity, Summary: a.Summary, Created: now,
+		State: gt.ActionOpen, Seq: x.ev.Seq}
+	switch a.Action {
+	case gt.ActionMarginCall:
+		for _, lid := range a.Loans {
+			l, lr := ts.Loans[lid], ts.Risk.Loans[lid]
+			if l == nil || lr == nil {
+				continue
+			}
+			cure := now.Add(l.Terms.CurePeriod.Std())
+			if act.CureBy.IsZero() || cure.Before(act.CureBy) {
+				act.CureBy = cure
+			}
+			nl := *lr
+			nl.MarginCall = &gt.MarginCall{ActionID: act.ID, Opened: now, CureBy: cure}
+			nl.Seq, nl.At = x.ev.Seq, now
+			ts.Risk.Loans[lid] = &nl
+			x.eng.putLoanRisk(ch, nl)
+		}
+		if !act.CureBy.IsZero() {
+			ts.setTimer("cure|"+act.ID, act.CureBy)
+		}
+	case gt.ActionRequestInspection:
+		in := &gt.Inspection{ID: x.newID("in"), TenantID: ts.Tenant.ID, ActionID: act.ID, AlertID: a.ID,
+			Subject: a.Subject, Reason: a.Summary, State: "open", Created: now, Seq: x.ev.Seq}
+		kind, id, _ := strings.Cut(a.Subject, ":")
+		if kind == "device" {
+			if d := ts.Devices[id]; d != nil {
+				id, in.SiteID = d.CollateralID, d.SiteID
+			}
+		}
+		if c := ts.Collateral[id]; c != nil {
+			in.CollateralID = c.ID
+			if in.SiteID == "" {
+				in.SiteID = collateralSite(c)
+			}
+		}
+		act.InspectionID = in.ID
+		ts.Risk.Inspections[in.ID] = in
+		x.eng.putInspection(ch, *in)
+	}
+	ts.Risk.Actions[act.ID] = act
+	x.eng.putAction(ch, *act)
+}
+
+func collateralSite(c *gt.Collateral) string {
+	switch {
+	case c.Inventory != nil:
+		return c.Inventory.SiteID
+	case c.Vehicle != nil:
+		return c.Vehicle.SiteID
+	case c.Livestock != nil:
+		return c.Livestock.SiteID
+	case c.Crop != nil:
+		return c.Crop.SiteID
+	}
+	return ""
+}
+
+// resolveAlert ends an alert whose expression stopped holding. A margin call it raised
+// is cured when the deadline has not passed.
+func (ts *tenantState) resolveAlert(id string, ch *gt.Changes) {
+	a := ts.Risk.Alerts[id]
+	if a == nil {
+		return
+	}
+	x := ts.idx()
+	now := ts.now()
+	delete(ts.Risk.Open, a.Rule+"|"+a.Subject)
+	ts.clearTimer("fire|" + a.ID)
+	a.State, a.ResolvedAt, a.Seq = gt.AlertResolved, now, x.ev.Seq
+	x.eng.putAlert(ch, *a)
+	for _, act := range ts.actionsOf(a.ID) {
+		if act.Kind != gt.ActionMarginCall || act.State != gt.ActionOpen {
+			continue
+		}
+		act.State, act.Seq = gt.ActionCured, x.ev.Seq
+		ts.clearTimer("cure|" + act.ID)
+		x.eng.putAction(ch, *act)
+		ts.endMarginCall(act, false, ch)
+	}
+}
+
+// actionsOf returns the actions raised by an alert, by id.
+func (ts *tenantState) actionsOf(alert string) []*gt.Action {
+	var out []*gt.Action
+	for _, id := range sortedKeys(ts.Risk.Actions) {
+		if a := ts.Risk.Actions[id]; a.AlertID == alert {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// endMarginCall clears (cured) or marks escalated the margin call on the action's loans.
+func (ts *tenantState) endMarginCall(act *gt.Action, escalated bool, ch *gt.Changes) {
+	x := ts.idx()
+	for _, lid := range act.Loans {
+		lr := ts.Risk.Loans[lid]
+		if lr == nil || lr.MarginCall == nil || lr.MarginCall.ActionID != act.ID {
+			continue
+		}
+		nl := *lr
+		if escalated {
+			mc := *lr.MarginCall
+			mc.Escalated = true
+			nl.MarginCall = &mc
+		} else {
+			nl.MarginCall = nil
+		}
+		nl.Seq, nl.At = x.ev.Seq, ts.now()
+		ts.Risk.Loans[lid] = &nl
+		x.eng.putLoanRisk(ch, nl)
+	}
+}
+
+// cureDue escalates a margin call whose loan is still in the band at its deadline.
+func (ts *tenantState) cureDue(id string, ch *gt.Changes) {
+	act := ts.Risk.Actions[id]
+	if act == nil || act.State != gt.ActionOpen {
+		return
+	}
+	a := ts.Risk.Alerts[act.AlertID]
+	if a == nil || a.State != gt.AlertFiring {
+		return
+	}
+	x := ts.idx()
+	act.State, act.Seq = gt.ActionEscalated, x.ev.Seq
+	x.eng.putAction(ch, *act)
+	esc := &gt.Action{ID: x.newID("ac"), TenantID: ts.Tenant.ID, Kind: gt.ActionEscalation, AlertID: a.ID, Rule: a.Rule,
+		Subject: a.Subject, Loans: act.Loans, Severity: gt.SeverityCritical,
+		Summary: "margin call not cured by " + act.CureBy.Format(time.RFC3339) + ": " + a.Summary,
+		Created: ts.now(), State: gt.ActionOpen, Seq: x.ev.Seq}
+	ts.Risk.Actions[esc.ID] = esc
+	x.eng.putAction(ch, *esc)
+	ts.endMarginCall(act, true, ch)
+}

@@ -1,0 +1,331 @@
+package engine
+
+import (
+	"math"
+	"strings"
+	"time"
+
+	gt "groundtruth"
+	"groundtruth/risk"
+)
+
+// settle brings a tenant's risk state up to date after an event was applied: timers
+// that came due, revaluation of the collateral the event touched, loan metrics, then
+// rules and alerts. It is the only place where risk rows reach the Changes.
+func (e *Engine) settle(ts *tenantState, ev *gt.Event, ch *gt.Changes) {
+	x := ts.idx()
+	e.runTimers(ts, ch)
+	for id := range x.dirtyColl {
+		e.revalue(ts, id, ch)
+	}
+	clear(x.dirtyColl)
+	for id := range x.dirtyLoans {
+		ts.remeasure(id, ch)
+	}
+	clear(x.dirtyLoans)
+	ts.runRules(ch)
+}
+
+// begin prepares the tenant's risk state for applying ev.
+func (ts *tenantState) begin(e *Engine, ev *gt.Event, ch *gt.Changes) {
+	x := ts.idx()
+	if x.ev != ev {
+		x.ev, x.ids = ev, 0
+	}
+	x.eng, x.ch = e, ch
+}
+
+// revalue values one collateral, runs the collateral detectors and marks its loans when
+// the value changed.
+func (e *Engine) revalue(ts *tenantState, id string, ch *gt.Changes) {
+	c := ts.Collateral[id]
+	if c == nil {
+		return
+	}
+	x := ts.idx()
+	now := e.now
+	v, si := ts.value(c, x.ev.Seq, now)
+	old := ts.Risk.Values[id]
+	if !sameValuation(old, &v) {
+		ts.Risk.Values[id] = &v
+		e.putValuation(ch, v)
+		x.evalColl[id] = true
+		for _, a := range c.Allocations {
+			x.dirtyLoans[a.LoanID] = true
+		}
+	}
+	ts.trustTimer(id, &si, now)
+	e.detectCollateral(ts, c, &v, &si, now)
+}
+
+// trustTimer schedules the next revaluation a collateral needs without new data: when
+// its data goes stale, hourly while its trust decays, and when it goes blind.
+func (ts *tenantState) trustTimer(id string, si *sourceInfo, now time.Time) {
+	key := "trust|" + id
+	if si.devices == 0 || si.lastSeen.IsZero() {
+		ts.clearTimer(key)
+		return
+	}
+	stale := si.lastSeen.Add(time.Duration(policy.StaleFactor * float64(si.interval)))
+	blind := si.lastSeen.Add(policy.BlindAfter)
+	switch {
+	case now.Before(stale):
+		ts.setTimer(key, stale)
+	case now.Before(blind):
+		ts.setTimer(key, minTime(now.Add(time.Hour), blind))
+	default:
+		ts.clearTimer(key)
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// remeasure recomputes a loan's metrics and emits them when they changed.
+func (ts *tenantState) remeasure(id string, ch *gt.Changes) {
+	l := ts.Loans[id]
+	if l == nil {
+		return
+	}
+	x := ts.idx()
+	prev := ts.Risk.Loans[id]
+	lr := ts.loanRisk(l, prev, x.ev.Seq, ts.now())
+	if sameLoanRisk(prev, &lr) {
+		return
+	}
+	ts.Risk.Loans[id] = &lr
+	x.eng.putLoanRisk(ch, lr)
+	x.evalLoans[id] = true
+}
+
+// now is engine time as the tenant's settle sees it.
+func (ts *tenantState) now() time.Time { return ts.idx().ev.Time.UTC() }
+
+// runTimers handles the timers due at engine time.
+func (e *Engine) runTimers(ts *tenantState, ch *gt.Changes) {
+	for _, key := range ts.dueTimers(e.now) {
+		kind, id, _ := strings.Cut(key, "|")
+		switch kind {
+		case "trust", "release", "dwell", "oot":
+			ts.idx().dirtyColl[id] = true
+		case "offline":
+			ts.setSignal("device_offline", "device:"+id, true, 0, "no data for 3 reporting intervals", ts.deviceEvidence(id))
+		case "quiet":
+			name, subject, _ := strings.Cut(id, "@")
+			ts.setSignal(name, subject, false, 0, "no recurrence", gt.Evidence{})
+		case "fire":
+			ts.fireDue(id, ch)
+		case "cure":
+			ts.cureDue(id, ch)
+		}
+	}
+}
+
+// setSignal records a detector's finding. Only a change of Active makes a new row; the
+// evidence and detail are those of the change.
+func (ts *tenantState) setSignal(name, subject string, active bool, value float64, detail string, ev gt.Evidence) {
+	key := name + "|" + subject
+	s := ts.Risk.Signals[key]
+	if s == nil {
+		if !active {
+			return
+		}
+		s = &gt.Signal{TenantID: ts.Tenant.ID, Name: name, Subject: subject}
+		ts.Risk.Signals[key] = s
+	} else if s.Active == active {
+		return
+	}
+	x := ts.idx()
+	s.Active, s.Since, s.Value, s.Detail, s.Seq = active, ts.now(), value, detail, x.ev.Seq
+	if ev.Events == nil {
+		ev.Events = []uint64{x.ev.Seq}
+	}
+	s.Evidence = ev
+	x.dirtySignals[key] = true
+}
+
+// detectCollateral runs the detectors of SPEC §6.5 that judge a whole collateral.
+func (e *Engine) detectCollateral(ts *tenantState, c *gt.Collateral, v *gt.Valuation, si *sourceInfo, now time.Time) {
+	subject := "collateral:" + c.ID
+	evidence := func() gt.Evidence {
+		ev := gt.Evidence{Events: []uint64{ts.idx().ev.Seq}, Readings: si.readings, Valuations: []gt.Valuation{*v}}
+		if v.Price != nil {
+			ev.Prices = []gt.PriceRef{*v.Price}
+		}
+		return ev
+	}
+	if c.Inventory != nil {
+		ls := ts.Risk.Lots[c.ID]
+		if ls == nil {
+			ls = &lotState{}
+			ts.Risk.Lots[c.ID] = ls
+		}
+		fresh := v.ObservedQuantity != nil && v.Trust > 0
+		tol := policy.OutflowTolerance * v.BookQuantity
+		below := fresh && *v.ObservedQuantity < v.BookQuantity-tol
+		above := fresh && *v.ObservedQuantity > v.BookQuantity+tol
+		ts.dwell(&ls.Below, below, "unauthorized_outflow", c.ID, now, func() (float64, string) {
+			short := v.BookQuantity - *v.ObservedQuantity
+			return short / v.BookQuantity, "observed " + fmtQty(*v.ObservedQuantity, v.Unit) + " is " + fmtQty(short, v.Unit) +
+				" below the book " + fmtQty(v.BookQuantity, v.Unit) + " with no release"
+		}, evidence)
+		ts.dwell(&ls.Above, above, "surplus", c.ID, now, func() (float64, string) {
+			extra := *v.ObservedQuantity - v.BookQuantity
+			return extra / v.BookQuantity, "observed " + fmtQty(*v.ObservedQuantity, v.Unit) + " is " + fmtQty(extra, v.Unit) +
+				" above the book " + fmtQty(v.BookQuantity, v.Unit)
+		}, evidence)
+		i, j, found := risk.Disagreement(freshSources(si, now), policy.DisagreementK)
+		if found {
+			a, b := si.sources[i], si.sources[j]
+			ts.setSignal("sensor_disagreement", subject, true, math.Abs(a.Quantity-b.Quantity)/math.Max(b.Quantity, 1e-9),
+				a.Kind+" says "+fmtQty(a.Quantity, v.Unit)+", "+b.Kind+" says "+fmtQty(b.Quantity, v.Unit), evidence())
+		} else {
+			ts.setSignal("sensor_disagreement", subject, false, 0, "sources agree", gt.Evidence{})
+		}
+		if ts.idx().staticColl[c.ID] {
+			ts.relatedParty(c, subject)
+		}
+	}
+	if c.Livestock != nil {
+		seen, ok := ts.tagsSeen(c, now)
+		hs := ts.Risk.Herds[c.ID]
+		short := ok && hs != nil && now.Sub(firstSeen(hs)) >= herdWindow &&
+			seen < float64(c.Livestock.HeadCount)*(1-policy.OutflowTolerance)
+		if short {
+			ts.setSignal("herd_shortfall", subject, true, 1-seen/float64(c.Livestock.HeadCount),
+				fmtQty(seen, "head")+" seen of "+fmtQty(float64(c.Livestock.HeadCount), "head")+" pledged", evidence())
+		} else {
+			ts.setSignal("herd_shortfall", subject, false, 0, "herd complete", gt.Evidence{})
+		}
+	}
+	blind := v.TrustReason == "blind"
+	ts.setSignal("collateral_blind", subject, blind, 0, "no data from its devices for "+policy.BlindAfter.String(), evidence())
+	x := ts.idx()
+	if x.staticColl[c.ID] || x.crossColl[c.ID] {
+		e.doublePledge(ts, c, subject, x.staticColl[c.ID])
+		delete(x.staticColl, c.ID)
+		delete(x.crossColl, c.ID)
+	}
+}
+
+// freshSources returns the sources whose latest reading is within the stale window.
+func freshSources(si *sourceInfo, now time.Time) []risk.Source {
+	var out []risk.Source
+	limit := time.Duration(policy.StaleFactor * float64(si.interval))
+	for _, s := range si.fused {
+		if now.Sub(s.At) <= limit {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// dwell turns a condition into a signal once it has held for the outflow dwell.
+func (ts *tenantState) dwell(since *time.Time, cond bool, name, id string, now time.Time, what func() (float64, string), evidence func() gt.Evidence) {
+	key := "dwell|" + id
+	subject := "collateral:" + id
+	if !cond {
+		*since = time.Time{}
+		ts.setSignal(name, subject, false, 0, "back within tolerance", gt.Evidence{})
+		return
+	}
+	if since.IsZero() {
+		*since = now
+	}
+	due := since.Add(policy.OutflowDwell)
+	if now.Before(due) {
+		ts.setTimer(key, due)
+		return
+	}
+	v, d := what()
+	ts.setSignal(name, subject, true, v, d, evidence())
+}
+
+func firstSeen(hs *herdState) time.Time {
+	var first time.Time
+	for _, at := range hs.Seen {
+		if first.IsZero() || at.Before(first) {
+			first = at
+		}
+	}
+	return first
+}
+
+// relatedParty checks whether the lot's custodian is the borrower of a loan it secures,
+// or linked to it by ownership.
+func (ts *tenantState) relatedParty(c *gt.Collateral, subject string) {
+	cust := c.Inventory.CustodianID
+	found := ""
+	if cust != "" {
+		for _, a := range c.Allocations {
+			l := ts.Loans[a.LoanID]
+			if l != nil && related(ts, cust, l.BorrowerID) {
+				found = l.BorrowerID
+				break
+			}
+		}
+	}
+	ts.setSignal("related_party_custodian", subject, found != "", 0,
+		"custodian "+cust+" is related to borrower "+found, gt.Evidence{})
+}
+
+func related(ts *tenantState, a, b string) bool {
+	if a == b {
+		return true
+	}
+	pa, pb := ts.Parties[a], ts.Parties[b]
+	for _, p := range [][2]*gt.Party{{pa, pb}, {pb, pa}} {
+		if p[0] == nil || p[1] == nil {
+			continue
+		}
+		for _, r := range p[0].RelatedParties {
+			if r == p[1].ID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// doublePledge checks the collateral's exact identifiers against every other pledge in
+// this deployment. Another tenant's pledge is reported without naming the tenant.
+//
+// propagate (the collateral's own record changed) makes the other tenants' pledges of
+// the same identifier be judged again in this event; their judgement does not propagate
+// back.
+func (e *Engine) doublePledge(ts *tenantState, c *gt.Collateral, subject string, propagate bool) {
+	detail := ""
+	for _, k := range pledgeKeys(c) {
+		for _, other := range ts.idx().Pledges(k) {
+			if other != c.ID {
+				detail = k + " is also pledged as collateral " + other
+				break
+			}
+		}
+		if detail != "" {
+			break
+		}
+		for _, tid := range sortedKeys(e.tenants) {
+			o := e.tenants[tid]
+			if o == ts || len(o.idx().Pledges(k)) == 0 {
+				continue
+			}
+			detail = k + " is also pledged to another lender in this deployment"
+			if propagate {
+				// The other lender's pledge is double too: judge it again now.
+				for _, oid := range o.idx().Pledges(k) {
+					o.idx().crossColl[oid], o.idx().dirtyColl[oid] = true, true
+				}
+				e.crossDirty[tid] = true
+			}
+		}
+		if detail != "" {
+			break
+		}
+	}
+	ts.setSignal("double_pledge", subject, detail != "", 0, detail, gt.Evidence{})
+}

@@ -1,0 +1,351 @@
+package engine
+
+import (
+	"container/heap"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	gt "groundtruth"
+	"groundtruth/risk"
+	"groundtruth/rules"
+)
+
+// riskState is what the risk engine (SPEC §6) keeps of one tenant. It is part of the
+// snapshot; the indexes beside it (riskIndex) are rebuilt from master data on restore.
+type riskState struct {
+	Lots        map[string]*lotState      `json:"lots"`    // inventory lots by collateral id
+	Devices     map[string]*devRisk       `json:"devices"` // detector state by device id
+	Herds       map[string]*herdState     `json:"herds"`   // livestock by collateral id
+	Commodities map[string]*commodity     `json:"commodities"`
+	Values      map[string]*gt.Valuation  `json:"valuations"` // by collateral id
+	Loans       map[string]*gt.LoanRisk   `json:"loans"`
+	Signals     map[string]*gt.Signal     `json:"signals"` // by name|subject
+	Alerts      map[string]*gt.Alert      `json:"alerts"`
+	Open        map[string]string         `json:"open"` // rule|subject -> id of the alert not yet resolved
+	Actions     map[string]*gt.Action     `json:"actions"`
+	Inspections map[string]*gt.Inspection `json:"inspections"`
+	Rules       map[string][]gt.Rule      `json:"rules"`  // the tenant's versions by name, oldest first
+	Timers      map[string]time.Time      `json:"timers"` // key -> when it is due
+}
+
+func newRiskState() *riskState {
+	return &riskState{
+		Lots: map[string]*lotState{}, Devices: map[string]*devRisk{}, Herds: map[string]*herdState{},
+		Commodities: map[string]*commodity{}, Values: map[string]*gt.Valuation{},
+		Loans: map[string]*gt.LoanRisk{}, Signals: map[string]*gt.Signal{}, Alerts: map[string]*gt.Alert{},
+		Open: map[string]string{}, Actions: map[string]*gt.Action{}, Inspections: map[string]*gt.Inspection{},
+		Rules: map[string][]gt.Rule{}, Timers: map[string]time.Time{},
+	}
+}
+
+// fill replaces the maps a snapshot left out by empty ones.
+func (r *riskState) fill() {
+	f := newRiskState()
+	fillNil(&r.Lots, f.Lots)
+	fillNil(&r.Devices, f.Devices)
+	fillNil(&r.Herds, f.Herds)
+	fillNil(&r.Commodities, f.Commodities)
+	fillNil(&r.Values, f.Values)
+	fillNil(&r.Loans, f.Loans)
+	fillNil(&r.Signals, f.Signals)
+	fillNil(&r.Alerts, f.Alerts)
+	fillNil(&r.Open, f.Open)
+	fillNil(&r.Actions, f.Actions)
+	fillNil(&r.Inspections, f.Inspections)
+	fillNil(&r.Rules, f.Rules)
+	fillNil(&r.Timers, f.Timers)
+}
+
+// lotState is the detector state of an inventory lot.
+type lotState struct {
+	Below time.Time `json:"below,omitzero"` // since when observed < book beyond tolerance
+	Above time.Time `json:"above,omitzero"` // since when observed > book beyond tolerance
+}
+
+// herdState remembers when each ear tag was last seen by the herd's readers.
+type herdState struct {
+	Seen map[string]time.Time `json:"seen"`
+}
+
+// devRisk is the detector state of one device.
+type devRisk struct {
+	Values  []float64 `json:"values"` // recent values of the primary measurement, newest last
+	Last    float64   `json:"last"`
+	LastAt  time.Time `json:"last_at,omitzero"`
+	LastSeq uint64    `json:"last_seq"` // event that carried the latest primary reading
+	Signed  bool      `json:"signed"`   // the latest pack was signed
+	Outside bool      `json:"outside"`  // the last position was outside its site or geofence
+	Since   time.Time `json:"since,omitzero"`
+	Lat     float64   `json:"lat"`
+	Lon     float64   `json:"lon"`
+}
+
+// commodity is a commodity's price state: the EWMA of daily closes and the last tick.
+type commodity struct {
+	EWMA    risk.EWMA    `json:"ewma"`
+	Day     string       `json:"day"`   // UTC date of Close
+	Close   float64      `json:"close"` // latest price of that day, major units
+	Tick    gt.PriceTick `json:"tick"`  // latest tick by time
+	Shocked bool         `json:"shocked"`
+}
+
+// riskIndex are the engine's lookups over a tenant's master data, rebuilt on restore.
+type riskIndex struct {
+	byCommodity map[string]map[string]bool // commodity -> inventory collateral ids
+	loanColl    map[string]map[string]bool // loan -> collateral ids
+	collDevices map[string]map[string]bool // collateral -> device ids
+	collRel     map[string][]string        // collateral -> release ids
+	pledges     map[string]map[string]bool // pledge identifier -> collateral ids
+	rules       *ruleSet
+	timers      timerHeap
+	// Per settle: what changed.
+	dirtyColl    map[string]bool
+	dirtyLoans   map[string]bool
+	dirtySignals map[string]bool
+	dirtyDevices map[string]bool
+	dirtyPrices  map[string]bool
+	staticColl   map[string]bool // collateral whose record or parties changed
+	crossColl    map[string]bool // collateral another tenant's new pledge shares an identifier with
+	evalColl     map[string]bool // collateral whose valuation changed
+	evalLoans    map[string]bool // loans whose metrics changed
+	ev           *gt.Event
+	eng          *Engine
+	ch           *gt.Changes
+	ids          int // ids handed out while applying ev
+}
+
+func newRiskIndex() *riskIndex {
+	return &riskIndex{
+		byCommodity: map[string]map[string]bool{}, loanColl: map[string]map[string]bool{},
+		collDevices: map[string]map[string]bool{}, collRel: map[string][]string{},
+		pledges:   map[string]map[string]bool{},
+		dirtyColl: map[string]bool{}, dirtyLoans: map[string]bool{}, dirtySignals: map[string]bool{},
+		dirtyDevices: map[string]bool{}, dirtyPrices: map[string]bool{},
+		evalColl: map[string]bool{}, evalLoans: map[string]bool{}, staticColl: map[string]bool{}, crossColl: map[string]bool{},
+	}
+}
+
+func addTo(m map[string]map[string]bool, k, v string) {
+	s := m[k]
+	if s == nil {
+		s = map[string]bool{}
+		m[k] = s
+	}
+	s[v] = true
+}
+
+func removeFrom(m map[string]map[string]bool, k, v string) {
+	if s := m[k]; s != nil {
+		delete(s, v)
+		if len(s) == 0 {
+			delete(m, k)
+		}
+	}
+}
+
+// sorted returns the keys of a set in order.
+func sorted(s map[string]bool) []string {
+	out := make([]string, 0, len(s))
+	for k := range s {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// indexCollateral updates the indexes for a new version of c (old is the previous one).
+func (ts *tenantState) indexCollateral(old, c *gt.Collateral) {
+	x := ts.idx()
+	if old != nil {
+		for _, a := range old.Allocations {
+			removeFrom(x.loanColl, a.LoanID, old.ID)
+		}
+		if old.Inventory != nil {
+			removeFrom(x.byCommodity, old.Inventory.Commodity, old.ID)
+		}
+		for _, k := range pledgeKeys(old) {
+			removeFrom(x.pledges, k, old.ID)
+		}
+	}
+	for _, a := range c.Allocations {
+		addTo(x.loanColl, a.LoanID, c.ID)
+		x.dirtyLoans[a.LoanID] = true
+	}
+	if c.Inventory != nil {
+		addTo(x.byCommodity, c.Inventory.Commodity, c.ID)
+		if ts.Risk.Lots[c.ID] == nil {
+			ts.Risk.Lots[c.ID] = &lotState{}
+		}
+	}
+	if c.Livestock != nil && ts.Risk.Herds[c.ID] == nil {
+		ts.Risk.Herds[c.ID] = &herdState{Seen: map[string]time.Time{}}
+	}
+	for _, k := range pledgeKeys(c) {
+		addTo(x.pledges, k, c.ID)
+	}
+	x.dirtyColl[c.ID] = true
+	x.staticColl[c.ID] = true
+}
+
+// pledgeKeys are the exact identifiers of a collateral's physical asset or document,
+// for double_pledge: receipt number + custodian, VIN, serial, ear tags, invoice number
+// + seller.
+func pledgeKeys(c *gt.Collateral) []string {
+	var ks []string
+	switch {
+	case c.Inventory != nil && c.Inventory.ReceiptNo != "":
+		ks = append(ks, "receipt:"+c.Inventory.CustodianID+"/"+strings.ToUpper(c.Inventory.ReceiptNo))
+	case c.Vehicle != nil:
+		if c.Vehicle.VIN != "" {
+			ks = append(ks, "vin:"+c.Vehicle.VIN)
+		}
+		if c.Vehicle.Serial != "" {
+			ks = append(ks, "serial:"+c.Vehicle.Make+"/"+c.Vehicle.Serial)
+		}
+	case c.Livestock != nil:
+		for _, t := range c.Livestock.TagIDs {
+			ks = append(ks, "tag:"+t)
+		}
+	case c.Receivable != nil:
+		ks = append(ks, "invoice:"+c.Receivable.SellerID+"/"+c.Receivable.InvoiceNumber)
+	}
+	return ks
+}
+
+// indexDevice updates the collateral -> devices index.
+func (ts *tenantState) indexDevice(old, d *gt.Device) {
+	x := ts.idx()
+	if old != nil && old.CollateralID != "" {
+		removeFrom(x.collDevices, old.CollateralID, old.ID)
+		x.dirtyColl[old.CollateralID] = true
+	}
+	if d.CollateralID != "" {
+		addTo(x.collDevices, d.CollateralID, d.ID)
+		x.dirtyColl[d.CollateralID] = true
+	}
+	if ts.Risk.Devices[d.ID] == nil {
+		ts.Risk.Devices[d.ID] = &devRisk{Values: []float64{}}
+	}
+}
+
+// indexRelease records a release against its collateral.
+func (ts *tenantState) indexRelease(r *gt.Release) {
+	x := ts.idx()
+	for _, id := range x.collRel[r.CollateralID] {
+		if id == r.ID {
+			x.dirtyColl[r.CollateralID] = true
+			return
+		}
+	}
+	x.collRel[r.CollateralID] = append(x.collRel[r.CollateralID], r.ID)
+	x.dirtyColl[r.CollateralID] = true
+}
+
+// idx returns the tenant's index, building it from state when missing (after restore).
+func (ts *tenantState) idx() *riskIndex {
+	if ts.index != nil {
+		return ts.index
+	}
+	ts.index = newRiskIndex()
+	if ts.Risk == nil {
+		ts.Risk = newRiskState()
+	}
+	for _, id := range sortedKeys(ts.Collateral) {
+		ts.indexCollateral(nil, ts.Collateral[id])
+	}
+	for _, id := range sortedKeys(ts.Devices) {
+		ts.indexDevice(nil, ts.Devices[id])
+	}
+	for _, id := range sortedKeys(ts.Releases) {
+		ts.indexRelease(ts.Releases[id])
+	}
+	for k, at := range ts.Risk.Timers {
+		heap.Push(&ts.index.timers, timer{at, k})
+	}
+	// A rebuilt index marks nothing dirty: the state it was built from is settled.
+	clear(ts.index.dirtyColl)
+	clear(ts.index.dirtyLoans)
+	clear(ts.index.staticColl)
+	return ts.index
+}
+
+// Pledges returns the ids of the tenant's collateral pledging identifier k, sorted.
+func (x *riskIndex) Pledges(k string) []string {
+	return sorted(x.pledges[k])
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// timer is a deadline of the risk engine: a device going stale, a dwell ending, a
+// pending alert's for elapsing, a cure period ending.
+type timer struct {
+	at  time.Time
+	key string
+}
+
+type timerHeap []timer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if !h[i].at.Equal(h[j].at) {
+		return h[i].at.Before(h[j].at)
+	}
+	return h[i].key < h[j].key
+}
+func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *timerHeap) Push(x any)   { *h = append(*h, x.(timer)) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return t
+}
+
+// setTimer schedules key at at, replacing an earlier schedule of the same key.
+func (ts *tenantState) setTimer(key string, at time.Time) {
+	if old, ok := ts.Risk.Timers[key]; ok && old.Equal(at) {
+		return
+	}
+	ts.Risk.Timers[key] = at
+	heap.Push(&ts.idx().timers, timer{at, key})
+}
+
+func (ts *tenantState) clearTimer(key string) { delete(ts.Risk.Timers, key) }
+
+// dueTimers pops the timers due at or before now, in time then key order. Entries
+// superseded by a later setTimer or cleared are skipped.
+func (ts *tenantState) dueTimers(now time.Time) []string {
+	x := ts.idx()
+	var out []string
+	for x.timers.Len() > 0 && !x.timers[0].at.After(now) {
+		t := heap.Pop(&x.timers).(timer)
+		if at, ok := ts.Risk.Timers[t.key]; ok && at.Equal(t.at) {
+			delete(ts.Risk.Timers, t.key)
+			out = append(out, t.key)
+		}
+	}
+	return out
+}
+
+// newID returns the next id of the event being applied: deterministic under replay, and
+// sorting by creation.
+func (x *riskIndex) newID(prefix string) string {
+	x.ids++
+	return fmt.Sprintf("%s-%012d-%04d", prefix, x.ev.Seq, x.ids)
+}
+
+// ruleSet is a tenant's effective rules, compiled.
+type ruleSet struct {
+	all      []*rules.Compiled
+	bySignal map[string][]*rules.Compiled // rules requiring one signal name
+	scope    map[rules.Scope][]*rules.Compiled
+}
