@@ -22,9 +22,10 @@ type Engine struct {
 	// Global indexes over secrets, kept unique across tenants.
 	keyHashes   map[string]ref
 	tokenHashes map[string]ref
-	idx         changeIndex     // telemetry rows of the Changes being filled
-	rows        rowIndex        // risk rows of the Changes being filled
-	crossDirty  map[string]bool // tenants a settle of another tenant left to settle
+	idx         changeIndex          // telemetry rows of the Changes being filled
+	rows        rowIndex             // risk rows of the Changes being filled
+	crossDirty  map[string]bool      // tenants a settle of another tenant left to settle
+	override    map[string][]gt.Rule // SetRules
 }
 
 type ref struct{ tenant, id string }

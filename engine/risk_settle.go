@@ -103,7 +103,7 @@ func (ts *tenantState) remeasure(id string, ch *gt.Changes) {
 }
 
 // now is engine time as the tenant's settle sees it.
-func (ts *tenantState) now() time.Time { return ts.idx().ev.Time.UTC() }
+func (ts *tenantState) now() time.Time { return ts.idx().eng.now }
 
 // runTimers handles the timers due at engine time.
 func (e *Engine) runTimers(ts *tenantState, ch *gt.Changes) {
