@@ -113,6 +113,8 @@ type Changes struct {
 	Actions     []Action
 	Inspections []Inspection
 	Rules       []Rule // new versions
+	// Webhooks: tenants' webhook configurations set (webhook.go).
+	Webhooks []WebhookConfig
 }
 
 // Empty reports whether nothing changed.
@@ -120,5 +122,6 @@ func (c *Changes) Empty() bool {
 	return len(c.Tenants) == 0 && len(c.APIKeys) == 0 && c.Records.Len() == 0 &&
 		len(c.Health) == 0 && len(c.Series) == 0 && len(c.Valuations) == 0 &&
 		len(c.LoanRisks) == 0 && len(c.Signals) == 0 && len(c.Alerts) == 0 &&
-		len(c.Actions) == 0 && len(c.Inspections) == 0 && len(c.Rules) == 0
+		len(c.Actions) == 0 && len(c.Inspections) == 0 && len(c.Rules) == 0 &&
+		len(c.Webhooks) == 0
 }

@@ -127,6 +127,7 @@ type Store interface {
 	// Actions lists actions newest first (descending id); the cursor is the id.
 	Actions(ctx context.Context, tenant string, o ListOptions) ([]Action, error)
 	Inspection(ctx context.Context, tenant, id string) (*Inspection, error)
+	// Inspections lists inspections newest first (descending id); the cursor is the id.
 	Inspections(ctx context.Context, tenant string, o ListOptions) ([]Inspection, error)
 	// Rules lists the latest version of each of the tenant's saved rules by name (the
 	// built-in pack is not stored); RuleVersions lists every version of one, oldest first.

@@ -43,6 +43,7 @@ type tenantState struct {
 	Prices     map[string]*gt.PriceTick  `json:"prices"`    // latest tick per commodity
 	Telemetry  map[string]*telemetry     `json:"telemetry"` // by device id
 	Risk       *riskState                `json:"risk"`
+	Webhook    *gt.WebhookConfig         `json:"webhook,omitempty"`
 	index      *riskIndex
 }
 
@@ -148,6 +149,8 @@ func (e *Engine) applyTenant(ts *tenantState, ev *gt.Event, ch *gt.Changes) erro
 		return e.applyAlertUpdate(ts, ev, ch, true)
 	case gt.EventInspectionComplete:
 		return e.applyInspectionComplete(ts, ev, ch)
+	case gt.EventWebhookPut:
+		return e.applyWebhookPut(ts, ev, ch)
 	}
 	return gt.Errorf(gt.EINVALID, "unknown event type %q", string(ev.Type))
 }

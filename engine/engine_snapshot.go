@@ -10,7 +10,7 @@ import (
 
 // snapshotFormat is bumped whenever the snapshot layout changes; a snapshot of another
 // format is refused and the engine is rebuilt by full replay.
-const snapshotFormat = 2
+const snapshotFormat = 3
 
 type snapshot struct {
 	Format  int                     `json:"format"`

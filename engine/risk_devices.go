@@ -217,6 +217,21 @@ func (ts *tenantState) outOfTrust(c *gt.Collateral, dr *devRisk) {
 		"off the dealer lot since "+dr.Since.Format(time.RFC3339)+" without a payoff", gt.Evidence{})
 }
 
+// outOfTrustDue judges out_of_trust when a vehicle's time off its lot is up, whether or
+// not its tracker still reports (a thief removes it).
+func (ts *tenantState) outOfTrustDue(id string) {
+	c := ts.Collateral[id]
+	if c == nil || c.Vehicle == nil {
+		return
+	}
+	for _, did := range sorted(ts.idx().collDevices[id]) {
+		if dr := ts.Risk.Devices[did]; dr != nil && dr.Outside {
+			ts.outOfTrust(c, dr)
+			return
+		}
+	}
+}
+
 // tagsRead records the ear tags a reader saw for the herd it watches.
 func (ts *tenantState) tagsRead(dev *gt.Device, list string, at time.Time) {
 	hs := ts.Risk.Herds[dev.CollateralID]
@@ -230,6 +245,9 @@ func (ts *tenantState) tagsRead(dev *gt.Device, list string, at time.Time) {
 		}
 		if old, ok := hs.Seen[t]; !ok || at.After(old) {
 			hs.Seen[t] = at
+		}
+		if hs.Start.IsZero() || at.Before(hs.Start) {
+			hs.Start = at
 		}
 	}
 }
@@ -262,8 +280,9 @@ func stddev(vs []float64) float64 {
 	return math.Sqrt(sq / float64(len(vs)))
 }
 
+// fmtQty writes a quantity rounded to three decimals, for summaries.
 func fmtQty(v float64, unit string) string {
-	return strconv.FormatFloat(v, 'f', -1, 64) + " " + unit
+	return strconv.FormatFloat(math.Round(v*1000)/1000, 'f', -1, 64) + " " + unit
 }
 
 // priceTick updates a commodity's state with a tick in time order: the previous day's

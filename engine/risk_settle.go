@@ -110,8 +110,10 @@ func (e *Engine) runTimers(ts *tenantState, ch *gt.Changes) {
 	for _, key := range ts.dueTimers(e.now) {
 		kind, id, _ := strings.Cut(key, "|")
 		switch kind {
-		case "trust", "release", "dwell", "oot":
+		case "trust", "release", "dwell":
 			ts.idx().dirtyColl[id] = true
+		case "oot":
+			ts.outOfTrustDue(id)
 		case "offline":
 			ts.setSignal("device_offline", "device:"+id, true, 0, "no data for 3 reporting intervals", ts.deviceEvidence(id))
 		case "quiet":
@@ -193,7 +195,7 @@ func (e *Engine) detectCollateral(ts *tenantState, c *gt.Collateral, v *gt.Valua
 	if c.Livestock != nil {
 		seen, ok := ts.tagsSeen(c, now)
 		hs := ts.Risk.Herds[c.ID]
-		short := ok && hs != nil && now.Sub(firstSeen(hs)) >= herdWindow &&
+		short := ok && hs != nil && !hs.Start.IsZero() && now.Sub(hs.Start) >= herdWindow &&
 			seen < float64(c.Livestock.HeadCount)*(1-policy.OutflowTolerance)
 		if short {
 			ts.setSignal("herd_shortfall", subject, true, 1-seen/float64(c.Livestock.HeadCount),
@@ -206,7 +208,7 @@ func (e *Engine) detectCollateral(ts *tenantState, c *gt.Collateral, v *gt.Valua
 	ts.setSignal("collateral_blind", subject, blind, 0, "no data from its devices for "+policy.BlindAfter.String(), evidence())
 	x := ts.idx()
 	if x.staticColl[c.ID] || x.crossColl[c.ID] {
-		e.doublePledge(ts, c, subject, x.staticColl[c.ID])
+		e.doublePledge(ts, c, subject)
 		delete(x.staticColl, c.ID)
 		delete(x.crossColl, c.ID)
 	}
@@ -243,16 +245,6 @@ func (ts *tenantState) dwell(since *time.Time, cond bool, name, id string, now t
 	}
 	v, d := what()
 	ts.setSignal(name, subject, true, v, d, evidence())
-}
-
-func firstSeen(hs *herdState) time.Time {
-	var first time.Time
-	for _, at := range hs.Seen {
-		if first.IsZero() || at.Before(first) {
-			first = at
-		}
-	}
-	return first
 }
 
 // relatedParty checks whether the lot's custodian is the borrower of a loan it secures,
@@ -292,12 +284,10 @@ func related(ts *tenantState, a, b string) bool {
 }
 
 // doublePledge checks the collateral's exact identifiers against every other pledge in
-// this deployment. Another tenant's pledge is reported without naming the tenant.
-//
-// propagate (the collateral's own record changed) makes the other tenants' pledges of
-// the same identifier be judged again in this event; their judgement does not propagate
-// back.
-func (e *Engine) doublePledge(ts *tenantState, c *gt.Collateral, subject string, propagate bool) {
+// this deployment. Another tenant's pledge is reported without naming the tenant. The
+// other pledges of an identifier are judged again when one is added or removed
+// (pledgeChanged).
+func (e *Engine) doublePledge(ts *tenantState, c *gt.Collateral, subject string) {
 	detail := ""
 	for _, k := range pledgeKeys(c) {
 		for _, other := range ts.idx().Pledges(k) {
@@ -315,13 +305,7 @@ func (e *Engine) doublePledge(ts *tenantState, c *gt.Collateral, subject string,
 				continue
 			}
 			detail = k + " is also pledged to another lender in this deployment"
-			if propagate {
-				// The other lender's pledge is double too: judge it again now.
-				for _, oid := range o.idx().Pledges(k) {
-					o.idx().crossColl[oid], o.idx().dirtyColl[oid] = true, true
-				}
-				e.crossDirty[tid] = true
-			}
+			break
 		}
 		if detail != "" {
 			break

@@ -64,9 +64,11 @@ type lotState struct {
 	Above time.Time `json:"above,omitzero"` // since when observed > book beyond tolerance
 }
 
-// herdState remembers when each ear tag was last seen by the herd's readers.
+// herdState remembers when each ear tag was last seen by the herd's readers, and when
+// they first read a tag: herd_shortfall judges only a herd watched for a whole window.
 type herdState struct {
-	Seen map[string]time.Time `json:"seen"`
+	Seen  map[string]time.Time `json:"seen"`
+	Start time.Time            `json:"start,omitzero"`
 }
 
 // devRisk is the detector state of one device.
@@ -107,7 +109,7 @@ type riskIndex struct {
 	dirtyDevices map[string]bool
 	dirtyPrices  map[string]bool
 	staticColl   map[string]bool // collateral whose record or parties changed
-	crossColl    map[string]bool // collateral another tenant's new pledge shares an identifier with
+	crossColl    map[string]bool // collateral sharing an identifier with a pledge added or removed
 	evalColl     map[string]bool // collateral whose valuation changed
 	evalLoans    map[string]bool // loans whose metrics changed
 	ev           *gt.Event
@@ -167,6 +169,7 @@ func (ts *tenantState) indexCollateral(old, c *gt.Collateral) {
 		}
 		for _, k := range pledgeKeys(old) {
 			removeFrom(x.pledges, k, old.ID)
+			ts.pledgeChanged(k)
 		}
 	}
 	for _, a := range c.Allocations {
@@ -183,10 +186,34 @@ func (ts *tenantState) indexCollateral(old, c *gt.Collateral) {
 		ts.Risk.Herds[c.ID] = &herdState{Seen: map[string]time.Time{}}
 	}
 	for _, k := range pledgeKeys(c) {
+		ts.pledgeChanged(k)
 		addTo(x.pledges, k, c.ID)
 	}
 	x.dirtyColl[c.ID] = true
 	x.staticColl[c.ID] = true
+}
+
+// pledgeChanged marks the other collateral pledging identifier k, of this tenant and of
+// the others, for a new double_pledge judgement: a pledge of k is being added or removed.
+func (ts *tenantState) pledgeChanged(k string) {
+	x := ts.idx()
+	for id := range x.pledges[k] {
+		x.crossColl[id], x.dirtyColl[id] = true, true
+	}
+	e := x.eng
+	if e == nil {
+		return // rebuilding the index of a restored engine: nothing changes
+	}
+	for tid, o := range e.tenants {
+		ox := o.idx()
+		if o == ts || len(ox.pledges[k]) == 0 {
+			continue
+		}
+		for id := range ox.pledges[k] {
+			ox.crossColl[id], ox.dirtyColl[id] = true, true
+		}
+		e.crossDirty[tid] = true
+	}
 }
 
 // pledgeKeys are the exact identifiers of a collateral's physical asset or document,
@@ -268,6 +295,7 @@ func (ts *tenantState) idx() *riskIndex {
 	clear(ts.index.dirtyColl)
 	clear(ts.index.dirtyLoans)
 	clear(ts.index.staticColl)
+	clear(ts.index.crossColl)
 	return ts.index
 }
 

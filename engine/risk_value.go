@@ -113,12 +113,15 @@ func (ts *tenantState) sources(c *gt.Collateral) sourceInfo {
 		if t == nil {
 			continue
 		}
+		// A device is seen by its newest reading of any kind: a tracker's position or a
+		// reader's tags are data as much as a load cell's mass.
 		dr := ts.Risk.Devices[id]
-		if dr == nil || dr.LastAt.IsZero() {
+		seen := t.Health.LastReadingAt
+		if dr == nil || seen.IsZero() {
 			continue
 		}
-		if dr.LastAt.After(si.lastSeen) {
-			si.lastSeen = dr.LastAt
+		if seen.After(si.lastSeen) {
+			si.lastSeen = seen
 		}
 		if !dr.Signed {
 			si.signed = false

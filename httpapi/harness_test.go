@@ -57,7 +57,7 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	h.srv = httptest.NewServer(httpapi.New(httpapi.Options{Node: n, Store: st, Gatherer: reg, Registerer: reg, Ingest: svc,
-		Operator: func(tok string) bool { return tok == "operator-secret" }}))
+		Operator: func(tok string) bool { return tok == "operator-secret" }, WebhookKey: webhookKey}))
 	t.Cleanup(func() {
 		h.srv.Close()
 		cancel()
@@ -69,6 +69,9 @@ func newHarness(t testing.TB) *harness {
 	})
 	return h
 }
+
+// webhookKey is the harness server's webhook key.
+var webhookKey = []byte("0123456789abcdef0123456789abcdef")
 
 // tenant creates a tenant and returns its admin key.
 func (h *harness) tenant(id string) string {

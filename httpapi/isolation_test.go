@@ -27,6 +27,8 @@ func TestTenantIsolation(t *testing.T) {
 	h.project(riskRows("bank-a", secret))
 	fb := fixturesWithIDs("B", "b-")
 	aKeyID := h.must(201, "POST", "/api/v1/api-keys", keyA, map[string]any{"name": "auditor " + secret, "role": "auditor"}).json(t)["key"].(map[string]any)["id"].(string)
+	h.must(200, "PUT", "/api/v1/webhook", keyA, map[string]any{"url": "https://bank-a.example/" + secret})
+	addDelivery(t, h, "bank-a", "action-1", "HTTP 500 "+secret)
 
 	before := snapshotA(t, h, keyA)
 	ids := map[string]string{"parties": "borrower-1", "sites": "wh-1", "loans": "loan-1", "collateral": "lot-1",
@@ -50,6 +52,7 @@ func TestTenantIsolation(t *testing.T) {
 		"complete-inspection": map[string]any{"findings": "all there"},
 		"put-rule":            map[string]any{"expr": "loan.ltv > 0.5", "severity": "warning"},
 		"check-rule":          map[string]any{"expr": "loan.ltv > 0.5", "severity": "warning"},
+		"put-webhook":         map[string]any{"url": "https://bank-b.example/hook"},
 	}
 	// Required query parameters, so that the walk reaches the handler.
 	queries := map[string]string{
@@ -152,7 +155,8 @@ func snapshotA(t *testing.T, h *harness, key string) map[string]string {
 	for _, p := range []string{"/api/v1/parties", "/api/v1/sites", "/api/v1/loans", "/api/v1/collateral",
 		"/api/v1/devices", "/api/v1/releases", "/api/v1/api-keys", "/api/v1/prices/copper", "/api/v1/tenant",
 		"/api/v1/loans/loan-1/risk", "/api/v1/portfolio", "/api/v1/loan-risks", "/api/v1/signals", "/api/v1/alerts",
-		"/api/v1/alerts/alert-1", "/api/v1/actions", "/api/v1/inspections/insp-1", "/api/v1/rules", "/api/v1/rules/secret-rule"} {
+		"/api/v1/alerts/alert-1", "/api/v1/actions", "/api/v1/inspections/insp-1", "/api/v1/rules", "/api/v1/rules/secret-rule",
+		"/api/v1/webhook", "/api/v1/actions/action-1/deliveries"} {
 		out[p] = string(h.must(200, "GET", p, key, nil).body)
 	}
 	return out

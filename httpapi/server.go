@@ -42,6 +42,9 @@ type Options struct {
 	Version string
 	// Ingest serves POST /api/v1/ingest; nil answers it 503.
 	Ingest *ingest.Service
+	// WebhookKey is the server's webhook key, from which PUT /api/v1/webhook derives the
+	// tenant's signing secret (groundtruth.WebhookSecret); nil answers that route 503.
+	WebhookKey []byte
 }
 
 // Server is the HTTP handler of the API.
@@ -95,6 +98,7 @@ func New(o Options) *Server {
 	s.registerRisk()
 	s.registerAlerts()
 	s.registerRules()
+	s.registerWebhook()
 
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))

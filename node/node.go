@@ -36,6 +36,11 @@ type Options struct {
 	HoldFor    time.Duration
 	HoldEvents int
 	TickEvery  time.Duration
+	// OnProjected, when set, is called with every Changes once the store has applied it,
+	// from the node's goroutine, in sequence order (the webhook dispatcher learns of new
+	// actions this way). It must return quickly and must not keep or modify c; a slow
+	// hook delays every write.
+	OnProjected func(c *gt.Changes)
 }
 
 // Node owns an engine and the goroutine that feeds it. Submit and the read methods are
@@ -49,6 +54,7 @@ type Node struct {
 	holdFor    time.Duration
 	holdEvents int
 	tickEvery  time.Duration
+	projected  func(*gt.Changes) // Options.OnProjected, or nil
 
 	applied atomic.Uint64 // last event applied and projected
 	ready   chan struct{} // closed once caught up with the journal at start
@@ -76,7 +82,7 @@ func New(o Options) (*Node, error) {
 		o.HoldEvents = 1000
 	}
 	n := &Node{j: o.Journal, s: o.Store, log: o.Logger, snapEach: o.SnapshotEvery,
-		holdFor: o.HoldFor, holdEvents: o.HoldEvents, tickEvery: o.TickEvery,
+		holdFor: o.HoldFor, holdEvents: o.HoldEvents, tickEvery: o.TickEvery, projected: o.OnProjected,
 		ready: make(chan struct{}), stopped: make(chan struct{}), waiters: newWaiters(), m: newMetrics()}
 	if o.Registerer != nil {
 		if err := n.m.register(o.Registerer, n); err != nil {
@@ -178,6 +184,9 @@ func (n *Node) Run(ctx context.Context) (err error) {
 			if err := n.project(ctx, ch); err != nil {
 				return err
 			}
+			if n.projected != nil {
+				n.projected(ch)
+			}
 		}
 		upTo = ch.Seq
 		n.applied.Store(ch.Seq)
@@ -205,6 +214,9 @@ func (n *Node) Run(ctx context.Context) (err error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		if ferr := n.s.ApplyChanges(fctx, ch); ferr == nil {
 			upTo = ch.Seq
+			if n.projected != nil {
+				n.projected(ch)
+			}
 			for _, h := range held {
 				n.waiters.done(h.id, h.seq, h.err)
 			}

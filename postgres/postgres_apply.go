@@ -101,7 +101,10 @@ func queue(b *pgx.Batch, c *gt.Changes) ([]string, error) {
 	if labels, err = queueTelemetry(b, labels, c); err != nil {
 		return nil, err
 	}
-	return queueRisk(b, labels, c)
+	if labels, err = queueRisk(b, labels, c); err != nil {
+		return nil, err
+	}
+	return webhooks.queue(b, labels, c.Webhooks)
 }
 
 // queuePrices adds the upserts of the price ticks of c: a tick replaces the one of the

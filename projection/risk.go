@@ -106,8 +106,12 @@ func (d *Doc[T]) Decode(tenant string, data []byte) (T, error) {
 	return r, nil
 }
 
-// Name names r in messages by its key without the tenant, e.g. "loan:l1/ltv_high".
+// Name names r in messages by its key without the tenant, e.g. "loan:l1/ltv_high", or
+// by its tenant when the tenant is the whole key.
 func (d *Doc[T]) Name(r *T) string {
+	if d.Key == 1 {
+		return *d.Tenant(r)
+	}
 	vals := d.Values(r)[1:d.Key]
 	parts := make([]string, len(vals))
 	for i, v := range vals {

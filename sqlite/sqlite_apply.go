@@ -80,7 +80,10 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, c *gt.Changes) error {
 	if err := putTelemetry(ctx, tx, c); err != nil {
 		return err
 	}
-	return putRisk(ctx, tx, c)
+	if err := putRisk(ctx, tx, c); err != nil {
+		return err
+	}
+	return webhooks.put(ctx, tx, c.Webhooks)
 }
 
 // putPrices upserts the price ticks of c: a tick replaces the one of the same tenant,

@@ -73,6 +73,8 @@ func Run(t *testing.T, open func(t *testing.T) gt.Store) {
 		{"AlertFilters", testAlertFilters},
 		{"RiskPaging", testRiskPaging},
 		{"Portfolio", testPortfolio},
+		{"WebhookConfig", testWebhookConfig},
+		{"WebhookDeliveries", testWebhookDeliveries},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -30,6 +30,9 @@ type cli struct {
 	Import  importCmd  `cmd:"" help:"Import master data or prices from CSV, all or nothing."`
 	Loadgen loadgenCmd `cmd:"" help:"Simulate devices sending telemetry, or run the bare-broker baseline, and report records/s and ack latency."`
 	Version versionCmd `cmd:"" help:"Print the version."`
+
+	Rules    rulesCmd    `cmd:"" help:"Check rule files and run rule tests (docs/rules.md)."`
+	Backtest backtestCmd `cmd:"" help:"Replay the journal under another rule set and print the alerts added and removed."`
 }
 
 // env is how commands reach the outside world, so tests can run them in-process.

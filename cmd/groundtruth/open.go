@@ -45,6 +45,11 @@ func openStore(ctx context.Context, dsn string) (gt.Store, error) {
 // wait, it returns once the node has caught up with the journal. The caller must hold
 // the data directory.
 func openSystem(e *env, log *slog.Logger, reg prometheus.Registerer, wait bool) (*system, error) {
+	return openSystemHook(e, log, reg, wait, nil)
+}
+
+// openSystemHook is openSystem with the node's OnProjected hook.
+func openSystemHook(e *env, log *slog.Logger, reg prometheus.Registerer, wait bool, onProjected func(*gt.Changes)) (*system, error) {
 	j, err := journal.Open(e.ctx, journal.Options{URL: e.cfg.Journal, Dir: e.cfg.Data, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
@@ -54,7 +59,8 @@ func openSystem(e *env, log *slog.Logger, reg prometheus.Registerer, wait bool) 
 		j.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	o := node.Options{Journal: j, Store: st, Logger: log, SnapshotEvery: e.cfg.SnapshotEvery, Registerer: reg}
+	o := node.Options{Journal: j, Store: st, Logger: log, SnapshotEvery: e.cfg.SnapshotEvery, Registerer: reg,
+		OnProjected: onProjected}
 	if !wait { // the server; one-shot commands append no ticks
 		o.TickEvery = tickEvery
 	}

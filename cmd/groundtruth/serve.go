@@ -9,9 +9,12 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	gt "groundtruth"
 	"groundtruth/httpapi"
+	"groundtruth/webhook"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -41,8 +44,21 @@ func (c *serveCmd) Run(e *env) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (choose another address with --http or GT_HTTP)", e.cfg.HTTP, err)
 	}
+	whKey, err := loadWebhookKey(e.cfg.Data, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	// The node hands projected actions to the webhook dispatcher once it runs; it scans
+	// the store at start for those projected before.
+	var dispatcher atomic.Pointer[webhook.Dispatcher]
+	onProjected := func(c *gt.Changes) {
+		if d := dispatcher.Load(); d != nil {
+			d.Observe(c)
+		}
+	}
 	// Serve at once: /healthz answers and /readyz says 503 while the journal replays.
-	sys, err := openSystem(e, log, reg, false)
+	sys, err := openSystemHook(e, log, reg, false, onProjected)
 	if err != nil {
 		ln.Close()
 		return err
@@ -54,8 +70,16 @@ func (c *serveCmd) Run(e *env) error {
 		return err
 	}
 	defer ing.Close()
+	wh, err := startWebhooks(sys.store, whKey, log, &dispatcher)
+	if err != nil {
+		ln.Close()
+		ing.Close()
+		sys.Close()
+		return err
+	}
+	defer wh.Close()
 	api := httpapi.New(httpapi.Options{Node: sys.node, Store: sys.store, Logger: log, Ingest: ing.svc,
-		Operator: operatorCheck(e.cfg.Data), Gatherer: reg, Registerer: reg, Version: version})
+		Operator: operatorCheck(e.cfg.Data), Gatherer: reg, Registerer: reg, Version: version, WebhookKey: whKey})
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	base := "http://" + displayAddr(ln.Addr())
@@ -91,6 +115,7 @@ func (c *serveCmd) Run(e *env) error {
 	defer cancel()
 	srv.Shutdown(sctx)
 	ing.Close()
+	wh.Close() // before the store closes; the next start scans for what it missed
 	if cerr := sys.Close(); cerr != nil && err == nil {
 		err = cerr
 	}

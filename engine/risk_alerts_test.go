@@ -1,0 +1,482 @@
+package engine_test
+
+import (
+	"bytes"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	gt "groundtruth"
+	"groundtruth/engine"
+)
+
+// unmonitoredValue is the value of lot-1 without devices: 1000 t x 8000.00 USD x 0.85 x
+// 0.8 (the trust of unmonitored collateral), in cents.
+const unmonitoredValue = 544_000_000
+
+// loanRig is a rig with bank-a's copper financing without devices, so that its value
+// stays 544,000,000 cents while time passes, and loan-1 at the given LTV with a cure
+// period of 48 hours.
+func loanRig(t *testing.T, ltv float64) *rig {
+	r := newRig(t, "bank-a")
+	recs := copperRecords()
+	recs.Devices = nil
+	recs.Loans[0].Terms = gt.DefaultTerms
+	recs.Loans[0].Terms.CurePeriod = gt.Duration(48 * time.Hour)
+	recs.Loans[0].Outstanding = gt.Money{Amount: int64(math.Round(ltv * unmonitoredValue)), Currency: "USD"}
+	r.price("copper", copperUSD)
+	r.records(recs)
+	return r
+}
+
+// setLTV changes loan-1's outstanding so that its LTV is ltv.
+func (r *rig) setLTV(ltv float64) *gt.Changes {
+	r.t.Helper()
+	l, _ := r.e.Loan("bank-a", "loan-1")
+	l.Outstanding.Amount = int64(math.Round(ltv * unmonitoredValue))
+	return r.update(gt.Records{Loans: []gt.Loan{l}})
+}
+
+func TestLoanBandsWithHysteresis(t *testing.T) {
+	r := loanRig(t, 0.5)
+	for _, step := range []struct {
+		ltv  float64
+		band string
+	}{
+		{0.5, gt.BandHealthy},
+		{0.81, gt.BandMarginCall},
+		{0.79, gt.BandMarginCall}, // clears only below 0.78
+		{0.77, gt.BandWarn},
+		{0.69, gt.BandWarn},
+		{0.67, gt.BandHealthy},
+		{0.91, gt.BandLiquidation},
+		{0.885, gt.BandLiquidation},
+		{0.5, gt.BandHealthy}, // several bands at once
+	} {
+		r.now = r.now.Add(time.Minute)
+		r.setLTV(step.ltv)
+		lr := r.loanRisk("loan-1")
+		if lr.Band != step.band || lr.LTV == nil || math.Abs(*lr.LTV-step.ltv) > 1e-9 {
+			t.Fatalf("LTV %v: band %q LTV %v, want %q", step.ltv, lr.Band, lr.LTV, step.band)
+		}
+		if lr.CollateralValue.Amount != unmonitoredValue || math.Abs(lr.Coverage-1/step.ltv) > 1e-9 {
+			t.Errorf("LTV %v: value %v coverage %v, want %d and %v", step.ltv, lr.CollateralValue, lr.Coverage, unmonitoredValue, 1/step.ltv)
+		}
+	}
+	// One margin-call alert for the first stay in the band (0.81, 0.79), one for the
+	// liquidation stay.
+	as := r.alerts("ltv_margin_call", "loan:loan-1")
+	if len(as) != 2 || as[0].State != gt.AlertResolved || as[1].State != gt.AlertResolved {
+		t.Errorf("ltv_margin_call alerts = %d, want 2 resolved", len(as))
+	}
+}
+
+func TestMarginCall(t *testing.T) {
+	start := func(t *testing.T) (*rig, gt.Action) {
+		r := loanRig(t, 0.5)
+		r.now = r.now.Add(time.Minute)
+		ch := r.setLTV(0.81)
+		calls := r.actions(gt.ActionMarginCall)
+		if len(calls) != 1 || len(ch.Actions) != 1 || ch.Actions[0].ID != calls[0].ID {
+			t.Fatalf("margin calls = %+v (changes %+v), want one, reported in the changes", calls, ch.Actions)
+		}
+		mc := calls[0]
+		if !mc.CureBy.Equal(r.now.Add(48*time.Hour)) || mc.State != gt.ActionOpen || mc.Severity != gt.SeverityCritical ||
+			strings.Join(mc.Loans, ",") != "loan-1" {
+			t.Fatalf("margin call = %+v, want open, critical, on loan-1, cure by %v", mc, r.now.Add(48*time.Hour))
+		}
+		lr := r.loanRisk("loan-1")
+		if lr.MarginCall == nil || lr.MarginCall.ActionID != mc.ID || !lr.MarginCall.CureBy.Equal(mc.CureBy) || lr.MarginCall.Escalated {
+			t.Fatalf("loan's margin call = %+v, want the action's", lr.MarginCall)
+		}
+		return r, mc
+	}
+	t.Run("cured", func(t *testing.T) {
+		r, mc := start(t)
+		r.wait(47 * time.Hour)
+		r.setLTV(0.77)
+		got := r.actions(gt.ActionMarginCall)[0]
+		if got.State != gt.ActionCured || len(r.actions(gt.ActionEscalation)) != 0 {
+			t.Errorf("margin call %s after the cure: %s, want cured and no escalation", mc.ID, got.State)
+		}
+		if lr := r.loanRisk("loan-1"); lr.MarginCall != nil || lr.Band != gt.BandWarn {
+			t.Errorf("loan after the cure: margin call %+v band %s, want none, warn", lr.MarginCall, lr.Band)
+		}
+		r.wait(2 * time.Hour)
+		if len(r.actions(gt.ActionEscalation)) != 0 {
+			t.Error("a cured margin call escalated at its deadline")
+		}
+	})
+	t.Run("escalated", func(t *testing.T) {
+		r, mc := start(t)
+		r.wait(47*time.Hour + 59*time.Minute)
+		if len(r.actions(gt.ActionEscalation)) != 0 {
+			t.Fatal("escalated before the deadline")
+		}
+		r.wait(2 * time.Minute)
+		esc := r.actions(gt.ActionEscalation)
+		if len(esc) != 1 || esc[0].AlertID != mc.AlertID || esc[0].Severity != gt.SeverityCritical || strings.Join(esc[0].Loans, ",") != "loan-1" {
+			t.Fatalf("escalations = %+v, want one, critical, for the margin call's alert", esc)
+		}
+		if got := r.actions(gt.ActionMarginCall)[0]; got.State != gt.ActionEscalated {
+			t.Errorf("margin call state %s, want escalated", got.State)
+		}
+		if lr := r.loanRisk("loan-1"); lr.MarginCall == nil || !lr.MarginCall.Escalated || lr.MarginCall.ActionID != mc.ID {
+			t.Errorf("loan's margin call = %+v, want escalated", lr.MarginCall)
+		}
+	})
+}
+
+func TestRuleForDuration(t *testing.T) {
+	rule := gt.Rule{Name: "ltv_above_half", Expr: "loan.ltv > 0.5", For: gt.Duration(10 * time.Minute),
+		Severity: gt.SeverityWarning, Summary: "Loan {{ loan.id }} is above half"}
+	setup := func(t *testing.T) (*rig, time.Time) {
+		r := loanRig(t, 0.3)
+		ch := r.do(gt.EventRulePut, "bank-a", rule)
+		if len(ch.Rules) != 1 || ch.Rules[0].Version != 1 || ch.Rules[0].Action != gt.ActionAlert {
+			t.Fatalf("rule changes = %+v, want version 1 with action alert", ch.Rules)
+		}
+		r.now = r.now.Add(time.Minute)
+		ch = r.setLTV(0.6)
+		as := r.alerts("ltv_above_half", "loan:loan-1")
+		if len(as) != 1 || as[0].State != gt.AlertPending || !as[0].ActiveAt.Equal(r.now) || len(ch.Alerts) != 1 {
+			t.Fatalf("alerts = %+v, want one pending since now", as)
+		}
+		return r, r.now
+	}
+	t.Run("fires after for", func(t *testing.T) {
+		r, since := setup(t)
+		r.wait(9 * time.Minute)
+		if a := r.alerts("ltv_above_half", "loan:loan-1")[0]; a.State != gt.AlertPending {
+			t.Fatalf("after 9 minutes: %s, want pending", a.State)
+		}
+		r.wait(time.Minute)
+		a := r.alerts("ltv_above_half", "loan:loan-1")[0]
+		if a.State != gt.AlertFiring || !a.FiredAt.Equal(since.Add(10*time.Minute)) || a.Summary != "Loan loan-1 is above half" || a.RuleVersion != 1 {
+			t.Errorf("after 10 minutes: %+v, want firing since then", a)
+		}
+	})
+	t.Run("resolves before for", func(t *testing.T) {
+		r, _ := setup(t)
+		r.wait(6 * time.Minute)
+		r.setLTV(0.3)
+		r.wait(20 * time.Minute)
+		as := r.alerts("ltv_above_half", "loan:loan-1")
+		if len(as) != 1 || as[0].State != gt.AlertResolved || !as[0].FiredAt.IsZero() {
+			t.Errorf("alerts = %+v, want one resolved that never fired", as)
+		}
+	})
+}
+
+func TestTenantRuleOverridesBuiltin(t *testing.T) {
+	r := copperRig(t)
+	ch := r.do(gt.EventRulePut, "bank-a", gt.Rule{Name: "tamper", Expr: `signal.active && signal.name == "tamper"`, Severity: gt.SeverityInfo})
+	if ch.Rules[0].Version != 2 {
+		t.Fatalf("override of a built-in rule: version %d, want 2", ch.Rules[0].Version)
+	}
+	r.send(r.status("cell-a", gt.StateTamper))
+	as := r.alerts("tamper", "device:cell-a")
+	if len(as) != 1 || as[0].RuleVersion != 2 || as[0].Evidence.RuleVersion != 2 || as[0].Severity != gt.SeverityInfo {
+		t.Fatalf("alerts = %+v, want one of version 2 at info", as)
+	}
+	r.do(gt.EventRulePut, "bank-a", gt.Rule{Name: "power_cut", Expr: "false", Severity: gt.SeverityInfo, Disabled: true})
+	r.send(r.status("cell-b", gt.StatePowerCut))
+	if !r.active("power_cut", "device:cell-b") || len(r.alerts("power_cut", "device:cell-b")) != 0 {
+		t.Error("a disabled rule raised an alert")
+	}
+	if _, err := r.apply(gt.EventRulePut, "bank-a", gt.Rule{Name: "broken", Expr: "loan.nope >", Severity: gt.SeverityInfo}); gt.ErrorCode(err) != gt.EINVALID {
+		t.Errorf("a rule that does not compile: %v, want invalid", err)
+	}
+}
+
+func TestAlertsAreDeduplicatedByRuleAndSubject(t *testing.T) {
+	r := copperRig(t)
+	for range 3 {
+		r.now = r.now.Add(time.Minute)
+		r.send(r.status("cell-a", gt.StateTamper))
+	}
+	r.send(r.status("cell-b", gt.StateTamper))
+	if a, b := r.alerts("tamper", "device:cell-a"), r.alerts("tamper", "device:cell-b"); len(a) != 1 || len(b) != 1 {
+		t.Fatalf("tamper alerts: %d on cell-a, %d on cell-b; want one each", len(a), len(b))
+	}
+	r.now = r.now.Add(time.Minute)
+	r.send(r.status("cell-a", gt.StateOnline))
+	r.now = r.now.Add(time.Minute)
+	r.send(r.status("cell-a", gt.StateTamper))
+	as := r.alerts("tamper", "device:cell-a")
+	if len(as) != 2 || as[0].State != gt.AlertResolved || as[1].State != gt.AlertFiring || as[0].ID == as[1].ID {
+		t.Errorf("alerts = %+v, want the first resolved and a new one firing", as)
+	}
+}
+
+func TestAcknowledgeAndClose(t *testing.T) {
+	r := copperRig(t)
+	r.send(r.status("cell-a", gt.StateTamper))
+	id := r.alerts("tamper", "device:cell-a")[0].ID
+	update := func(typ gt.EventType, u gt.AlertUpdate, code string) *gt.Changes {
+		t.Helper()
+		r.now = r.now.Add(time.Minute)
+		ch, err := r.apply(typ, "bank-a", u)
+		if gt.ErrorCode(err) != code || (code != "" && !ch.Empty()) {
+			t.Fatalf("%s %+v: %v (changes %+v), want code %q", typ, u, err, ch.Alerts, code)
+		}
+		return ch
+	}
+	ch := update(gt.EventAlertAck, gt.AlertUpdate{ID: id, Comment: "on my way"}, "")
+	a := ch.Alerts[0]
+	if a.Status != gt.AlertAcknowledged || a.AckedBy != "tester" || !a.AckedAt.Equal(r.now) || a.Comment != "on my way" || a.State != gt.AlertFiring {
+		t.Errorf("acknowledged alert = %+v", a)
+	}
+	update(gt.EventAlertAck, gt.AlertUpdate{ID: id}, gt.ECONFLICT)
+	update(gt.EventAlertClose, gt.AlertUpdate{ID: id}, gt.EINVALID) // no reason
+	ch = update(gt.EventAlertClose, gt.AlertUpdate{ID: id, Reason: gt.CloseConfirmed}, "")
+	if a := ch.Alerts[0]; a.Status != gt.AlertClosed || a.CloseReason != gt.CloseConfirmed || a.ClosedBy != "tester" || !a.ClosedAt.Equal(r.now) {
+		t.Errorf("closed alert = %+v", a)
+	}
+	update(gt.EventAlertClose, gt.AlertUpdate{ID: id, Reason: gt.CloseFalsePositive}, gt.ECONFLICT)
+	update(gt.EventAlertAck, gt.AlertUpdate{ID: id}, gt.ECONFLICT)
+	update(gt.EventAlertClose, gt.AlertUpdate{ID: "al-nothing", Reason: gt.CloseConfirmed}, gt.ENOTFOUND)
+	if got := r.alerts("tamper", "device:cell-a")[0]; got.Status != gt.AlertClosed || got.CloseReason != gt.CloseConfirmed {
+		t.Errorf("alert after refused updates = %+v, want closed as confirmed", got)
+	}
+}
+
+func TestInspectionFromRequestToFindings(t *testing.T) {
+	r := copperRig(t)
+	r.send(r.status("cell-a", gt.StateTamper))
+	acts := r.actions(gt.ActionRequestInspection)
+	if len(acts) != 1 || acts[0].InspectionID == "" {
+		t.Fatalf("actions = %+v, want one inspection request", acts)
+	}
+	alert := r.alerts("tamper", "device:cell-a")[0]
+	r.now = r.now.Add(2 * time.Hour)
+	ch := r.do(gt.EventInspectionComplete, "bank-a", gt.InspectionUpdate{ID: acts[0].InspectionID, Findings: "seal broken, cell re-sealed"})
+	if len(ch.Inspections) != 1 || len(ch.Actions) != 1 {
+		t.Fatalf("changes: %d inspections, %d actions; want one each", len(ch.Inspections), len(ch.Actions))
+	}
+	in := ch.Inspections[0]
+	if in.State != "done" || in.Findings != "seal broken, cell re-sealed" || in.CompletedBy != "tester" || !in.CompletedAt.Equal(r.now) ||
+		in.AlertID != alert.ID || in.ActionID != acts[0].ID || in.Subject != "device:cell-a" || in.CollateralID != "lot-1" || in.SiteID != "wh-1" {
+		t.Errorf("inspection = %+v", in)
+	}
+	if got := r.actions(gt.ActionRequestInspection)[0]; got.State != gt.ActionDone {
+		t.Errorf("action state %s, want done", got.State)
+	}
+	if _, err := r.apply(gt.EventInspectionComplete, "bank-a", gt.InspectionUpdate{ID: in.ID, Findings: "again"}); gt.ErrorCode(err) != gt.ECONFLICT {
+		t.Errorf("completing twice: %v, want conflict", err)
+	}
+	if _, err := r.apply(gt.EventInspectionComplete, "bank-a", gt.InspectionUpdate{ID: "in-none", Findings: "x"}); gt.ErrorCode(err) != gt.ENOTFOUND {
+		t.Errorf("completing a missing inspection: %v, want not found", err)
+	}
+}
+
+func TestSetRulesReplacesThePolicy(t *testing.T) {
+	r := copperRig(t)
+	notice := gt.Rule{Name: "tamper_notice", Expr: `signal.active && signal.name == "tamper"`, Severity: gt.SeverityInfo, Action: gt.ActionNotify}
+	if err := r.e.SetRules([]gt.Rule{notice}); err != nil {
+		t.Fatal(err)
+	}
+	ch := r.send(r.status("cell-a", gt.StateTamper), r.status("cell-b", gt.StatePowerCut))
+	as := ch.Alerts
+	if len(as) != 1 || as[0].Rule != "tamper_notice" || as[0].RuleVersion != 1 || len(r.actions(gt.ActionNotify)) != 1 {
+		t.Fatalf("alerts = %+v, want only tamper_notice", as)
+	}
+	if err := r.e.SetRules([]gt.Rule{{Name: "broken", Expr: "loan.nope >", Severity: gt.SeverityInfo}}); err == nil {
+		t.Fatal("SetRules accepted a rule that does not compile")
+	}
+	if err := r.e.SetRules([]gt.Rule{notice, notice}); err == nil {
+		t.Fatal("SetRules accepted a rule twice")
+	}
+	r.now = r.now.Add(time.Minute)
+	r.send(r.status("cell-b", gt.StateTamper))
+	if len(r.alerts("tamper_notice", "device:cell-b")) != 1 || len(r.alerts("tamper", "device:cell-b")) != 0 {
+		t.Fatal("a refused SetRules changed the policy")
+	}
+	if err := r.e.SetRules(nil); err != nil {
+		t.Fatal(err)
+	}
+	r.now = r.now.Add(time.Minute)
+	r.send(r.status("cell-a", gt.StateOnline))
+	r.send(r.status("cell-a", gt.StateTamper))
+	if len(r.alerts("tamper", "device:cell-a")) != 1 {
+		t.Error("SetRules(nil) did not restore the built-in rules")
+	}
+}
+
+func TestEvidenceNamesReadingsValuationsAndPrices(t *testing.T) {
+	r := copperRig(t)
+	var seq uint64
+	var ch *gt.Changes
+	for range 4 {
+		r.now = r.now.Add(reportEach)
+		ch = r.cells(970_000)
+		seq = r.seq
+	}
+	as := r.alerts("unauthorized_outflow", "collateral:lot-1")
+	if len(as) != 1 {
+		t.Fatalf("outflow alerts = %d, want 1", len(as))
+	}
+	ev := as[0].Evidence
+	if len(ev.Readings) != 2 {
+		t.Fatalf("evidence readings = %+v, want the two cells", ev.Readings)
+	}
+	for i, dev := range []string{"cell-a", "cell-b"} {
+		rd := ev.Readings[i]
+		if rd.Device != dev || rd.Name != "mass" || rd.Value != 485_000 || rd.Seq != seq || !rd.Signed || !rd.At.Equal(r.now) {
+			t.Errorf("evidence reading %d = %+v, want %s mass 485000 kg from event %d", i, rd, dev, seq)
+		}
+	}
+	if len(ev.Valuations) != 1 || ev.Valuations[0].ObservedQuantity == nil || *ev.Valuations[0].ObservedQuantity != 970 ||
+		ev.Valuations[0].BookQuantity != 1000 || ev.Valuations[0].Seq != seq {
+		t.Errorf("evidence valuations = %+v, want observed 970 of 1000 at event %d", ev.Valuations, seq)
+	}
+	if len(ev.Prices) != 1 || ev.Prices[0].Price.Amount != copperUSD || ev.RuleVersion != 1 || !containsSeq(ev.Events, seq) {
+		t.Errorf("evidence = %+v, want the copper price, rule version 1 and event %d", ev, seq)
+	}
+	if len(ch.Inspections) != 1 || ch.Inspections[0].CollateralID != "lot-1" || ch.Inspections[0].SiteID != "wh-1" ||
+		ch.Inspections[0].Subject != "collateral:lot-1" || ch.Inspections[0].State != "open" {
+		t.Errorf("inspections = %+v, want one open at lot-1 in wh-1", ch.Inspections)
+	}
+
+	// A price fall puts the loan into margin call: the alert names the tick.
+	l, _ := r.e.Loan("bank-a", "loan-1")
+	l.Outstanding.Amount = 300_000_000
+	r.update(gt.Records{Loans: []gt.Loan{l}})
+	r.cells(1_000_000)
+	r.now = r.now.Add(time.Minute)
+	tick := r.seq + 1
+	r.price("copper", 4000_00) // value 340,000,000: LTV 0.88
+	// (The lot had no data when it was pledged, so the loan was in margin call then.)
+	mc := r.alerts("ltv_margin_call", "loan:loan-1")
+	if len(mc) != 2 || mc[1].State != gt.AlertFiring || mc[0].State != gt.AlertResolved {
+		t.Fatalf("margin-call alerts = %+v, want a resolved one and a firing one", mc)
+	}
+	ev = mc[1].Evidence
+	if !containsSeq(ev.Events, tick) || len(ev.Prices) != 1 || ev.Prices[0].Seq != tick || ev.Prices[0].Price.Amount != 4000_00 {
+		t.Errorf("margin-call evidence = %+v, want the price tick of event %d", ev, tick)
+	}
+	if len(ev.Valuations) != 1 || ev.Valuations[0].CollateralID != "lot-1" || ev.Valuations[0].Value.Amount != 340_000_000 {
+		t.Errorf("margin-call evidence valuations = %+v, want lot-1 at 340000000", ev.Valuations)
+	}
+}
+
+func containsSeq(seqs []uint64, s uint64) bool {
+	for _, v := range seqs {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// riskHistory is a month of bank-a's copper financing with most detectors firing and
+// clearing, human actions on alerts, a tenant rule, a margin call that escalates, and
+// bank-b double-pledging the lot.
+func riskHistory(t *testing.T) *rig {
+	r := newRig(t, "bank-a", "bank-b")
+	recs := copperRecords()
+	recs.Devices = append(recs.Devices, camera(), envSensor())
+	r.records(recs)
+	r.records(fleetRecords(gt.ProductFloorplan))
+	r.do(gt.EventRulePut, "bank-a", gt.Rule{Name: "ltv_above_half", Expr: "loan.ltv > 0.5", For: gt.Duration(30 * time.Minute), Severity: gt.SeverityWarning})
+	p := float64(copperUSD)
+	kg, bundles := 1_000_000.0, 400.0
+	for day := 0; day < 30; day++ {
+		p *= math.Exp(r.noise(0.01))
+		if day == 20 {
+			p *= 0.7 // a shock and a margin call
+		}
+		r.now = t0.AddDate(0, 0, day)
+		r.price("copper", int64(math.Round(p)))
+		switch day {
+		case 3: // an outflow
+			kg, bundles = 900_000, 360
+		case 4: // the release is recorded
+			r.records(gt.Records{Releases: []gt.Release{{ID: "rel-1", CollateralID: "lot-1", Direction: gt.ReleaseOut, Quantity: 100, Unit: "t", At: r.now}}})
+		case 6:
+			r.send(r.status("cell-a", gt.StateTamper))
+			r.send(gt.DevicePack{Device: "cell-b", Via: gt.ViaMQTT, Received: r.now, Rejected: &gt.IngestFailure{Reason: gt.ReasonSignature, Message: "bad"}})
+		case 7:
+			for _, a := range r.e.Alerts("bank-a") {
+				r.apply(gt.EventAlertAck, "bank-a", gt.AlertUpdate{ID: a.ID})
+				r.apply(gt.EventAlertClose, "bank-a", gt.AlertUpdate{ID: a.ID, Reason: gt.CloseFalsePositive})
+			}
+			for _, a := range r.e.Actions("bank-a") {
+				if a.InspectionID != "" {
+					r.apply(gt.EventInspectionComplete, "bank-a", gt.InspectionUpdate{ID: a.InspectionID, Findings: "checked"})
+				}
+			}
+			r.send(r.status("cell-a", gt.StateOnline))
+		case 10: // the car leaves the lot for good; bank-b pledges the same receipt
+			r.send(r.position("gps-1", offLot))
+			b := copperRecords()
+			b.Devices = nil
+			r.do(gt.EventRecordsCreate, "bank-b", b)
+		}
+		for h := 0; h < 24; h += 2 { // a report every 2 hours, ticks in between
+			r.now = t0.AddDate(0, 0, day).Add(time.Duration(h)*time.Hour + time.Minute)
+			if day == 15 || day == 16 { // the devices fall silent for two days
+				r.do(gt.EventTick, "", nil)
+				continue
+			}
+			r.send(append(r.cellPacks(kg, true), r.pack("cam-1", true, r.at("count", math.Round(bundles+r.noise(camNoise)))))...)
+			r.now = r.now.Add(time.Hour)
+			r.do(gt.EventTick, "", nil)
+		}
+	}
+	return r
+}
+
+func TestRiskSnapshotPlusTailEqualsFullReplay(t *testing.T) {
+	r := riskHistory(t)
+	want, err := r.e.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.e.Alerts("bank-a")) < 10 || len(r.actions(gt.ActionEscalation)) == 0 || len(r.e.Alerts("bank-b")) == 0 {
+		t.Fatalf("the history is too tame: %d alerts, %d escalations, %d alerts of bank-b",
+			len(r.e.Alerts("bank-a")), len(r.actions(gt.ActionEscalation)), len(r.e.Alerts("bank-b")))
+	}
+	n := len(r.log)
+	for _, cut := range []int{0, 1, n / 5, n / 3, n / 2, 2 * n / 3, n - 1, n} {
+		e := engine.New()
+		replay(t, e, r.log[:cut])
+		snap, err := e.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		restored, err := engine.Restore(snap)
+		if err != nil {
+			t.Fatalf("Restore: %v", err)
+		}
+		replay(t, restored, r.log[cut:])
+		got, err := restored.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("snapshot at event %d of %d + tail differs from the live engine (%d vs %d bytes)", cut, n, len(got), len(want))
+		}
+	}
+}
+
+func TestRiskReplayGivesTheSameAlertsAndActions(t *testing.T) {
+	r := riskHistory(t)
+	a, b := engine.New(), engine.New()
+	replay(t, a, r.log)
+	replay(t, b, r.log)
+	for _, tenant := range []string{"bank-a", "bank-b"} {
+		live := r.e.Alerts(tenant)
+		if len(live) == 0 {
+			t.Fatalf("%s has no alerts", tenant)
+		}
+		if !reflect.DeepEqual(a.Alerts(tenant), b.Alerts(tenant)) || !reflect.DeepEqual(a.Alerts(tenant), live) {
+			t.Errorf("%s: alerts differ between replays or from the live engine", tenant)
+		}
+		if !reflect.DeepEqual(a.Actions(tenant), b.Actions(tenant)) || !reflect.DeepEqual(a.Actions(tenant), r.e.Actions(tenant)) {
+			t.Errorf("%s: actions differ between replays or from the live engine", tenant)
+		}
+	}
+}
