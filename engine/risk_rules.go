@@ -434,8 +434,15 @@ func (ts *tenantState) fire(a *gt.Alert, ch *gt.Changes) {
 		ts.Risk.Inspections[in.ID] = in
 		x.eng.putInspection(ch, *in)
 	}
-	ts.Risk.Actions[act.ID] = act
+	ts.addAction(act)
 	x.eng.putAction(ch, *act)
+}
+
+// addAction records a new action.
+func (ts *tenantState) addAction(a *gt.Action) {
+	ts.Risk.Actions[a.ID] = a
+	x := ts.idx()
+	x.byAlert[a.AlertID] = append(x.byAlert[a.AlertID], a.ID)
 }
 
 func collateralSite(c *gt.Collateral) string {
@@ -479,10 +486,8 @@ func (ts *tenantState) resolveAlert(id string, ch *gt.Changes) {
 // actionsOf returns the actions raised by an alert, by id.
 func (ts *tenantState) actionsOf(alert string) []*gt.Action {
 	var out []*gt.Action
-	for _, id := range sortedKeys(ts.Risk.Actions) {
-		if a := ts.Risk.Actions[id]; a.AlertID == alert {
-			out = append(out, a)
-		}
+	for _, id := range ts.idx().byAlert[alert] {
+		out = append(out, ts.Risk.Actions[id])
 	}
 	return out
 }
@@ -526,7 +531,7 @@ func (ts *tenantState) cureDue(id string, ch *gt.Changes) {
 		Subject: a.Subject, Loans: act.Loans, Severity: gt.SeverityCritical,
 		Summary: "margin call not cured by " + act.CureBy.Format(time.RFC3339) + ": " + a.Summary,
 		Created: ts.now(), State: gt.ActionOpen, Seq: x.ev.Seq}
-	ts.Risk.Actions[esc.ID] = esc
+	ts.addAction(esc)
 	x.eng.putAction(ch, *esc)
 	ts.endMarginCall(act, true, ch)
 }

@@ -100,6 +100,7 @@ type riskIndex struct {
 	collDevices map[string]map[string]bool // collateral -> device ids
 	collRel     map[string][]string        // collateral -> release ids
 	pledges     map[string]map[string]bool // pledge identifier -> collateral ids
+	byAlert     map[string][]string        // alert id -> ids of the actions it raised, in order
 	rules       *ruleSet
 	timers      timerHeap
 	// Per settle: what changed.
@@ -122,7 +123,7 @@ func newRiskIndex() *riskIndex {
 	return &riskIndex{
 		byCommodity: map[string]map[string]bool{}, loanColl: map[string]map[string]bool{},
 		collDevices: map[string]map[string]bool{}, collRel: map[string][]string{},
-		pledges:   map[string]map[string]bool{},
+		pledges: map[string]map[string]bool{}, byAlert: map[string][]string{},
 		dirtyColl: map[string]bool{}, dirtyLoans: map[string]bool{}, dirtySignals: map[string]bool{},
 		dirtyDevices: map[string]bool{}, dirtyPrices: map[string]bool{},
 		evalColl: map[string]bool{}, evalLoans: map[string]bool{}, staticColl: map[string]bool{}, crossColl: map[string]bool{},
@@ -287,6 +288,10 @@ func (ts *tenantState) idx() *riskIndex {
 	}
 	for _, id := range sortedKeys(ts.Releases) {
 		ts.indexRelease(ts.Releases[id])
+	}
+	for _, id := range sortedKeys(ts.Risk.Actions) {
+		a := ts.Risk.Actions[id]
+		ts.index.byAlert[a.AlertID] = append(ts.index.byAlert[a.AlertID], id)
 	}
 	for k, at := range ts.Risk.Timers {
 		heap.Push(&ts.index.timers, timer{at, k})
