@@ -286,18 +286,7 @@ func (s *Store) Portfolio(ctx context.Context, tenant string) (*gt.Portfolio, er
 		return nil, fmt.Errorf("aggregate portfolio: %w", err)
 	}
 	defer rows.Close()
-	var out []projection.PortfolioRow
-	for rows.Next() {
-		var r projection.PortfolioRow
-		if err := rows.Scan(&r.Part, &r.Key, &r.Currency, &r.N, &r.Amount); err != nil {
-			return nil, fmt.Errorf("aggregate portfolio: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("aggregate portfolio: %w", err)
-	}
-	return projection.NewPortfolio(out), nil
+	return projection.ScanPortfolio(rows)
 }
 
 // Signals returns one page of a tenant's signals by subject then name, only the active

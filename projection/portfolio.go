@@ -91,6 +91,29 @@ func PortfolioQuery(tenant string) Query {
 	return Query{SQL: strings.Join(parts, ""), Args: args}
 }
 
+// Rows is what ScanPortfolio reads: *sql.Rows and pgx.Rows both have it.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ScanPortfolio reads the rows of PortfolioQuery into a Portfolio.
+func ScanPortfolio(rows Rows) (*gt.Portfolio, error) {
+	var out []PortfolioRow
+	for rows.Next() {
+		var r PortfolioRow
+		if err := rows.Scan(&r.Part, &r.Key, &r.Currency, &r.N, &r.Amount); err != nil {
+			return nil, fmt.Errorf("aggregate portfolio: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("aggregate portfolio: %w", err)
+	}
+	return NewPortfolio(out), nil
+}
+
 // NewPortfolio assembles the portfolio from the rows of PortfolioQuery. Every band,
 // severity and dimension is present, zero or empty when nothing falls in it; sums are per
 // currency, sorted by currency, leaving out amounts without a currency. A concentration's
