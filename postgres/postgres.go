@@ -34,9 +34,37 @@ const keepSnapshots = 3
 // lockSpace is the first key of the advisory lock taken while migrating ("gt").
 const lockSpace = 0x6774
 
+// writerSpace is the first key of the advisory lock a projecting server holds ("gw").
+const writerSpace = 0x6777
+
 // Store is a groundtruth.Store on a PostgreSQL schema. It is safe for concurrent use.
 type Store struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	writer *pgx.Conn // holds the writer lock (LockWriter), outside the pool
+}
+
+// LockWriter takes the schema's writer lock, an advisory lock held on a connection of
+// its own until Close (or until the process dies: the lock goes with the session). Only
+// one server may project its journal into a schema: a second one would write the same
+// rows from another journal position, and deliver every webhook again. It fails at once,
+// naming the schema, when another server holds the lock.
+func (s *Store) LockWriter(ctx context.Context) error {
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("writer lock: %w", err)
+	}
+	var schema string
+	var ok bool
+	if err := c.QueryRow(ctx, `SELECT current_schema(), pg_try_advisory_lock($1, hashtext(current_schema()))`, writerSpace).Scan(&schema, &ok); err != nil {
+		c.Release()
+		return fmt.Errorf("writer lock: %w", err)
+	}
+	if !ok {
+		c.Release()
+		return fmt.Errorf("another groundtruth server is projecting into PostgreSQL schema %q: one server per schema (give each its own schema in the store URL's search_path)", schema)
+	}
+	s.writer = c.Hijack()
+	return nil
 }
 
 var _ gt.Store = (*Store)(nil)
@@ -127,6 +155,16 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) (err error)
 
 // Close closes every connection. The store must not be used afterwards.
 func (s *Store) Close() error {
+	if s.writer != nil {
+		// Unlock explicitly: the session's end releases the lock too, but only once the
+		// backend has processed the disconnect, which a server starting right after this
+		// one could beat.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s.writer.Exec(ctx, `SELECT pg_advisory_unlock($1, hashtext(current_schema()))`, writerSpace)
+		s.writer.Close(ctx)
+		cancel()
+		s.writer = nil
+	}
 	s.pool.Close()
 	return nil
 }
