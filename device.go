@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"crypto/ecdh"
 	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
 	"math"
 	"math/big"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -49,7 +55,10 @@ type Device struct {
 	TokenHash    string      `json:"-"`
 	HasToken     bool        `json:"has_token" readOnly:"true"`
 	PublicKey    string      `json:"public_key,omitempty"`
-	Disabled     bool        `json:"disabled" required:"false"`
+	// CertSHA256 is the fingerprint of the device's TLS client certificate (CertFingerprint),
+	// set only by EventDeviceKey; records keep it like the token.
+	CertSHA256 string `json:"cert_sha256,omitempty" readOnly:"true" doc:"SHA-256 fingerprint (lower-case hex) of the device's TLS client certificate, registered with PUT /api/v1/devices/{id}/certificate; the embedded MQTT broker recognises the device by it."`
+	Disabled   bool   `json:"disabled" required:"false"`
 	Meta
 }
 
@@ -106,6 +115,11 @@ func (d *Device) Validate() error {
 			return err
 		}
 	}
+	if d.CertSHA256 != "" {
+		if err := ValidateCertFingerprint("cert_sha256", d.CertSHA256); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -131,6 +145,67 @@ func ParsePublicKey(s string) (ed25519.PublicKey, error) {
 		return nil, FieldErrorf("public_key", "is a point of small order, not a usable Ed25519 key")
 	}
 	return ed25519.PublicKey(b), nil
+}
+
+// CertFingerprint returns the SHA-256 fingerprint of a DER-encoded X.509 certificate in
+// lower-case hex: the form in which a device's TLS client certificate is registered
+// (Device.CertSHA256) and recognised by the MQTT broker.
+func CertFingerprint(der []byte) string {
+	h := sha256.Sum256(der)
+	return hex.EncodeToString(h[:])
+}
+
+// ValidateCertFingerprint checks that s is a fingerprint as CertFingerprint returns it.
+func ValidateCertFingerprint(field, s string) error {
+	if len(s) != 2*sha256.Size || strings.Trim(s, "0123456789abcdef") != "" {
+		return FieldErrorf(field, "is not a SHA-256 fingerprint in lower-case hex")
+	}
+	return nil
+}
+
+// ParseDeviceCertificate decodes a device's TLS client certificate from PEM and returns its
+// fingerprint (CertFingerprint). It accepts exactly one CERTIFICATE block: the device's own
+// leaf certificate, not a chain. It refuses, with an EINVALID error at the field
+// "certificate": input with no or several PEM blocks, or with a private key; a certificate
+// that does not parse; a CA certificate (basic constraints CA or the certificate-signing
+// key usage); one whose extended key usages leave out TLS client authentication; an RSA
+// key under 2048 bits; and one not valid at now (expired or not yet valid).
+func ParseDeviceCertificate(pemData []byte, now time.Time) (string, error) {
+	const field = "certificate"
+	block, rest := pem.Decode(pemData)
+	if block == nil {
+		return "", FieldErrorf(field, "is not a PEM-encoded certificate (want one -----BEGIN CERTIFICATE----- block)")
+	}
+	if strings.Contains(block.Type, "PRIVATE KEY") || bytes.Contains(rest, []byte("PRIVATE KEY-----")) {
+		return "", FieldErrorf(field, "holds a private key: send only the device's certificate, and keep the key on the device")
+	}
+	if block.Type != "CERTIFICATE" {
+		return "", FieldErrorf(field, "is a PEM %q block, want CERTIFICATE", block.Type)
+	}
+	if next, _ := pem.Decode(rest); next != nil {
+		return "", FieldErrorf(field, "holds more than one PEM block: send only the device's own certificate, not a chain")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return "", FieldErrorf(field, "cannot be parsed as an X.509 certificate: %v", err)
+	}
+	if cert.IsCA || cert.KeyUsage&x509.KeyUsageCertSign != 0 {
+		return "", FieldErrorf(field, "is a CA certificate; register the device's own (leaf) certificate")
+	}
+	if len(cert.ExtKeyUsage) > 0 && !slices.Contains(cert.ExtKeyUsage, x509.ExtKeyUsageClientAuth) &&
+		!slices.Contains(cert.ExtKeyUsage, x509.ExtKeyUsageAny) {
+		return "", FieldErrorf(field, "has extended key usages without TLS client authentication (clientAuth)")
+	}
+	if k, ok := cert.PublicKey.(*rsa.PublicKey); ok && k.N.BitLen() < 2048 {
+		return "", FieldErrorf(field, "has a %d-bit RSA key; at least 2048 bits are required", k.N.BitLen())
+	}
+	if now.Before(cert.NotBefore) {
+		return "", FieldErrorf(field, "is not valid before %s", cert.NotBefore.UTC().Format(time.RFC3339))
+	}
+	if now.After(cert.NotAfter) {
+		return "", FieldErrorf(field, "expired at %s", cert.NotAfter.UTC().Format(time.RFC3339))
+	}
+	return CertFingerprint(cert.Raw), nil
 }
 
 // p25519 is the field prime 2^255 - 19.

@@ -18,7 +18,7 @@ const (
 	EventRecordsUpdate EventType = "records.update" // Data: Records; each must exist
 	EventRecordsPut    EventType = "records.put"    // Data: Records; create or replace
 	EventDeviceToken   EventType = "device.token"   // Data: DeviceCredential
-	EventDeviceKey     EventType = "device.key"     // Data: DeviceCredential
+	EventDeviceKey     EventType = "device.key"     // Data: DeviceCredential (key or certificate)
 	EventPricesRecord  EventType = "prices.record"  // Data: Records (Prices only)
 	EventTick          EventType = "tick"           // no data: advances engine time
 	// EventIngest (telemetry.go) carries device packs.
@@ -69,11 +69,13 @@ type IDRef struct {
 }
 
 // DeviceCredential is the data of EventDeviceToken (TokenHash set) and EventDeviceKey
-// (PublicKey set).
+// (either PublicKey, the Ed25519 key of signed payloads, or CertSHA256, the fingerprint of
+// the device's TLS client certificate).
 type DeviceCredential struct {
-	DeviceID  string `json:"device_id"`
-	TokenHash string `json:"token_hash,omitempty"`
-	PublicKey string `json:"public_key,omitempty"`
+	DeviceID   string `json:"device_id"`
+	TokenHash  string `json:"token_hash,omitempty"`
+	PublicKey  string `json:"public_key,omitempty"`
+	CertSHA256 string `json:"cert_sha256,omitempty"`
 }
 
 // Records is a set of master-data records of one tenant, applied together. Within one
@@ -112,7 +114,10 @@ type Changes struct {
 	Alerts      []Alert
 	Actions     []Action
 	Inspections []Inspection
-	Rules       []Rule // new versions
+	LoanPoints  []LoanPoint
+	// FieldObservations are the crop fields' statistics of the scenes applied.
+	FieldObservations []FieldObservation
+	Rules             []Rule // new versions
 	// Webhooks: tenants' webhook configurations set (webhook.go).
 	Webhooks []WebhookConfig
 }
@@ -122,6 +127,6 @@ func (c *Changes) Empty() bool {
 	return len(c.Tenants) == 0 && len(c.APIKeys) == 0 && c.Records.Len() == 0 &&
 		len(c.Health) == 0 && len(c.Series) == 0 && len(c.Valuations) == 0 &&
 		len(c.LoanRisks) == 0 && len(c.Signals) == 0 && len(c.Alerts) == 0 &&
-		len(c.Actions) == 0 && len(c.Inspections) == 0 && len(c.Rules) == 0 &&
+		len(c.Actions) == 0 && len(c.Inspections) == 0 && len(c.Rules) == 0 && len(c.LoanPoints) == 0 && len(c.FieldObservations) == 0 &&
 		len(c.Webhooks) == 0
 }

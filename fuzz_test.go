@@ -14,6 +14,7 @@ import (
 	"time"
 
 	gt "groundtruth"
+	"groundtruth/risk"
 )
 
 // Fuzz targets of the domain model. Seeds beyond the f.Add calls are committed under
@@ -465,6 +466,10 @@ func FuzzRecordsValidate(f *testing.F) {
 		`{"loans":[{"id":"loan-3","borrower_id":"b","product":"crop","principal":{"amount":1,"currency":"USD"},"start_date":"0001-01-01T00:00:00Z","maturity_date":"9999-12-31T23:59:59Z"}]}`,
 		`{"loans":[{}],"devices":[{}],"parties":[{}],"sites":[{}],"collateral":[{}],"releases":[{}],"prices":[{}]}`,
 		`{"loans":null}`, `{}`, `null`,
+		`{"prices":[{"commodity":"fx.eur","at":"2026-03-02T00:00:00Z","price":{"amount":1083400,"currency":"USD"},"unit":"10000EUR"}]}`,
+		`{"prices":[{"commodity":"fx.jpy","at":"2026-03-02T00:00:00Z","price":{"amount":671,"currency":"USD"},"unit":"1000JPY"}]}`,
+		`{"loans":[{"id":"loan-4","borrower_id":"b","product":"inventory","principal":{"amount":1000000000000000,"currency":"USD"},"interest_rate":0.08,` +
+			`"start_date":"2026-01-01T00:00:00Z","maturity_date":"2027-01-01T00:00:00Z","interest_paid_to":"2026-06-30T00:00:00Z","day_count":"act/365"}]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -532,4 +537,73 @@ func checkRecord[T any](t *testing.T, name string, rec *T, validate func(*T) err
 	if b2, err := json.Marshal(&back); err != nil || !bytes.Equal(b, b2) {
 		t.Fatalf("%s: JSON round trip changed %s into %s (%v)", name, b, b2, err)
 	}
+}
+
+// FuzzPolicy decodes arbitrary JSON into a tenant's risk policy and validates it as the
+// API and the engine do: Validate never panics and fails only with an EINVALID error at a
+// field; an accepted policy round-trips through JSON and resolves over the defaults to
+// finite parameters in their ranges.
+func FuzzPolicy(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `{"require_signatures":true}`,
+		`{"unsigned_trust_cap":0.6,"stale_factor":4,"blind_after":"6h","hysteresis":0.03,"disagreement_k":2.5,` +
+			`"outflow_tolerance":0.05,"outflow_dwell":"30m","price_shock_k":5,` +
+			`"haircut_floors":{"inventory_lot":0.2,"receivable":0.5},"liquidation_days":{"livestock_herd":30}}`,
+		`{"unsigned_trust_cap":2}`, `{"blind_after":"1s"}`, `{"haircut_floors":{"spaceship":0.1}}`, `{"blind_after":3600}`,
+		`{"liquidation_days":{"vehicle":1e308}}`, `{"hysteresis":-0}`,
+		`{"crop":{"emergence":"720h","vegetated":0.5,"bare_soil":0.2,"stress_z":2,"early_by":"240h","max_cloud":0.3}}`,
+		`{"crop":{"vegetated":0.3,"bare_soil":0.4}}`, `{"crop":{}}`, `{"crop":null}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p gt.Policy
+		if err := json.Unmarshal(data, &p); err != nil {
+			return
+		}
+		checkRecord(t, "policy", &p, (*gt.Policy).Validate, nil)
+		if p.Validate() != nil {
+			return
+		}
+		r := risk.TenantPolicy(&p)
+		for _, v := range []float64{r.UnsignedTrustCap, r.StaleFactor, r.Hysteresis, r.DisagreementK, r.OutflowTolerance, r.PriceShockK} {
+			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+				t.Fatalf("policy %s resolves to %+v", data, r)
+			}
+		}
+		for _, k := range gt.CollateralKinds {
+			if f := r.Floor(k); f < 0 || f > 1 {
+				t.Fatalf("policy %s: floor of %s = %v", data, k, f)
+			}
+			if d := r.Days(k); d < 1 || d > 365 {
+				t.Fatalf("policy %s: liquidation days of %s = %v", data, k, d)
+			}
+		}
+	})
+}
+
+// FuzzLoanPDs: the body of POST /api/v1/loans/pd validates without panicking, fails only
+// at a field, and what it accepts holds probabilities in (0, 1] for distinct loans.
+func FuzzLoanPDs(f *testing.F) {
+	for _, s := range []string{`{"items":[{"loan_id":"l1","pd":0.02,"pd_at_origination":0.01}]}`, `{"items":[]}`,
+		`{"items":[{"loan_id":"l1","pd":0.5},{"loan_id":"l1","pd":0.5}]}`, `{"items":[{"loan_id":"","pd":1.5}]}`, `{}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p gt.LoanPDs
+		if err := json.Unmarshal(data, &p); err != nil {
+			return
+		}
+		checkRecord(t, "pds", &p, (*gt.LoanPDs).Validate, nil)
+		if p.Validate() != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, it := range p.Items {
+			if seen[it.LoanID] || !(it.PD > 0 && it.PD <= 1) {
+				t.Fatalf("accepted %s", data)
+			}
+			seen[it.LoanID] = true
+		}
+	})
 }

@@ -36,5 +36,8 @@ func (p *PriceTick) Validate() error {
 	if err := ValidateText("source", p.Source, 200, false); err != nil {
 		return err
 	}
+	if strings.HasPrefix(p.Commodity, FXPrefix) {
+		return p.validateFX()
+	}
 	return nil
 }

@@ -108,6 +108,10 @@ type Store interface {
 	// multiple of SeriesStep, at most MaxSeriesPoints points), oldest first, leaving out
 	// steps without readings. q.From is aligned down to a multiple of q.Step.
 	Series(ctx context.Context, tenant string, q SeriesQuery) ([]SeriesPoint, error)
+	// PruneSeries deletes the one-minute buckets that start before before (the
+	// retention of downsampled readings; the journal keeps every reading) and returns
+	// how many it deleted.
+	PruneSeries(ctx context.Context, before time.Time) (int64, error)
 
 	// Valuation returns a collateral's latest valuation; ENOTFOUND before the first.
 	Valuation(ctx context.Context, tenant, collateral string) (*Valuation, error)
@@ -115,6 +119,12 @@ type Store interface {
 	LoanRisk(ctx context.Context, tenant, loan string) (*LoanRisk, error)
 	// LoanRisks lists loans' metrics by loan id; band, when not empty, filters.
 	LoanRisks(ctx context.Context, tenant, band string, o ListOptions) ([]LoanRisk, error)
+	// LoanPoints returns the hourly points of a loan starting in [from, to), oldest
+	// first, at most limit (the newest ones when there are more).
+	LoanPoints(ctx context.Context, tenant, loan string, from, to time.Time, limit int) ([]LoanPoint, error)
+	// FieldObservations returns a crop field's observations acquired in [from, to),
+	// oldest first, at most limit (the newest ones when there are more).
+	FieldObservations(ctx context.Context, tenant, collateral string, from, to time.Time, limit int) ([]FieldObservation, error)
 	// Portfolio aggregates the tenant's loan metrics, valuations and open alerts.
 	Portfolio(ctx context.Context, tenant string) (*Portfolio, error)
 	// Signals lists the tenant's signals by subject then name; activeOnly leaves out

@@ -12,6 +12,9 @@ import (
 type Tenant struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// Policy holds the tenant's own risk parameters (PUT /api/v1/policy); nil keeps the
+	// defaults.
+	Policy *Policy `json:"policy,omitempty" readOnly:"true"`
 	Meta
 }
 
@@ -19,6 +22,11 @@ type Tenant struct {
 func (t *Tenant) Validate() error {
 	if err := ValidateID("id", t.ID); err != nil {
 		return err
+	}
+	if t.Policy != nil {
+		if err := prefixField("policy", t.Policy.Validate()); err != nil {
+			return err
+		}
 	}
 	return ValidateText("name", t.Name, 200, true)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -23,11 +24,15 @@ const MaxWebhookURL = 2000
 // The signing secret is not part of the configuration: it is derived from the server's
 // key (WebhookSecret) and never stored.
 type WebhookConfig struct {
-	TenantID  string    `json:"-"`
-	URL       string    `json:"url" maxLength:"2000" doc:"https URL of the bank's receiver; http only to localhost or a loopback address"`
-	Disabled  bool      `json:"disabled" required:"false" doc:"Stops delivery; pending deliveries wait until it is enabled again"`
-	Seq       uint64    `json:"seq" readOnly:"true" doc:"Journal sequence of the last change"`
-	UpdatedAt time.Time `json:"updated_at,omitzero" readOnly:"true"`
+	TenantID string `json:"-"`
+	URL      string `json:"url" maxLength:"2000" doc:"https URL of the bank's receiver; http only to localhost or a loopback address"`
+	Disabled bool   `json:"disabled" required:"false" doc:"Stops delivery; pending deliveries wait until it is enabled again"`
+	// Generation counts the rotations of the signing secret; RotateSecret in a PUT asks
+	// for the next one (the secret of generation 0 is WebhookSecret's).
+	Generation   uint64    `json:"generation" readOnly:"true" doc:"Rotations of the signing secret so far"`
+	RotateSecret bool      `json:"rotate_secret,omitempty" doc:"Replace the signing secret by a new one (the old one stops signing at once)"`
+	Seq          uint64    `json:"seq" readOnly:"true" doc:"Journal sequence of the last change"`
+	UpdatedAt    time.Time `json:"updated_at,omitzero" readOnly:"true"`
 }
 
 // Validate checks the URL: absolute, https (or http to a loopback host name or address),
@@ -77,8 +82,18 @@ func loopbackHost(host string) bool {
 // tenant id, keyed by the server's key. Receivers use the whole string as their HMAC key.
 // It is derived on demand and never stored or logged.
 func WebhookSecret(serverKey []byte, tenant string) string {
+	return WebhookSecretGen(serverKey, tenant, 0)
+}
+
+// WebhookSecretGen is the tenant's signing secret after gen rotations: HMAC-SHA256 of
+// the server key over the tenant (and, from the first rotation, the generation), so that
+// a rotated secret is unrelated to the ones before and nothing needs storing.
+func WebhookSecretGen(serverKey []byte, tenant string, gen uint64) string {
 	m := hmac.New(sha256.New, serverKey)
 	m.Write([]byte("webhook\x00" + tenant))
+	if gen > 0 {
+		m.Write([]byte("\x00" + strconv.FormatUint(gen, 10)))
+	}
 	return "gtw_" + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 

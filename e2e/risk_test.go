@@ -39,6 +39,10 @@ type clock struct {
 }
 
 func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+// Set moves the clock to t.
+func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t.UTC() }
+
 func (c *clock) Add(d time.Duration) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -59,6 +63,12 @@ type system struct {
 
 func start(t *testing.T) *system {
 	t.Helper()
+	return startAt(t, time.Now().UTC().Truncate(time.Minute).Add(time.Hour))
+}
+
+// startAt starts the system with its clock at t0.
+func startAt(t *testing.T, t0 time.Time) *system {
+	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	j, err := journal.Open(ctx, journal.Options{Dir: dir})
@@ -69,14 +79,14 @@ func start(t *testing.T) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := node.New(node.Options{Journal: j, Store: st})
+	clk := &clock{t: t0.UTC()}
+	n, err := node.New(node.Options{Journal: j, Store: st, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- n.Run(ctx) }()
 	<-n.Ready()
-	clk := &clock{t: time.Now().UTC().Truncate(time.Minute).Add(time.Hour)}
 	c := ingest.NewCommitter(j, ingest.CommitterOptions{})
 	go c.Run(ctx)
 	svc, err := ingest.NewService(ingest.Options{Committer: c, Store: st, Now: clk.Now})

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	gt "groundtruth"
+	"groundtruth/crop"
+	"groundtruth/risk"
 )
 
 // Engine holds the state of one partition.
@@ -45,6 +47,8 @@ type tenantState struct {
 	Risk       *riskState                `json:"risk"`
 	Webhook    *gt.WebhookConfig         `json:"webhook,omitempty"`
 	index      *riskIndex
+	pol        *risk.Policy // Tenant.Policy resolved against the defaults, built on first use
+	cpol       *crop.Policy // and its crop thresholds
 }
 
 func newTenantState(t gt.Tenant) *tenantState {
@@ -151,6 +155,12 @@ func (e *Engine) applyTenant(ts *tenantState, ev *gt.Event, ch *gt.Changes) erro
 		return e.applyInspectionComplete(ts, ev, ch)
 	case gt.EventWebhookPut:
 		return e.applyWebhookPut(ts, ev, ch)
+	case gt.EventPolicyPut:
+		return e.applyPolicyPut(ts, ev, ch)
+	case gt.EventLoanPDs:
+		return e.applyLoanPDs(ts, ev, ch)
+	case gt.EventSceneStats:
+		return e.applySceneStats(ts, ev, ch)
 	}
 	return gt.Errorf(gt.EINVALID, "unknown event type %q", string(ev.Type))
 }

@@ -4,7 +4,10 @@ import (
 	gt "groundtruth"
 )
 
-// applyDeviceCredential issues a device token (by its hash) or registers an Ed25519 key.
+// applyDeviceCredential issues a device token (by its hash), registers an Ed25519 key, or
+// registers the fingerprint of a TLS client certificate (replacing any earlier one).
+// Certificates are checked (parsed, leaf, valid now) before the event is appended; the
+// engine checks only the fingerprint's form, so replay does not depend on the wall clock.
 func (e *Engine) applyDeviceCredential(ts *tenantState, ev *gt.Event, ch *gt.Changes) error {
 	var c gt.DeviceCredential
 	if err := decode(ev, &c); err != nil {
@@ -27,6 +30,16 @@ func (e *Engine) applyDeviceCredential(ts *tenantState, ev *gt.Event, ch *gt.Cha
 		nd.TokenHash, nd.HasToken = c.TokenHash, true
 		e.tokenHashes[c.TokenHash] = ref{ts.Tenant.ID, d.ID}
 	case gt.EventDeviceKey:
+		if c.CertSHA256 != "" {
+			if c.PublicKey != "" {
+				return gt.FieldErrorf("cert_sha256", "a key event registers a public key or a certificate, not both")
+			}
+			if err := gt.ValidateCertFingerprint("cert_sha256", c.CertSHA256); err != nil {
+				return err
+			}
+			nd.CertSHA256 = c.CertSHA256
+			break
+		}
 		if _, err := gt.ParsePublicKey(c.PublicKey); err != nil {
 			return err
 		}

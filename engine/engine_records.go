@@ -132,9 +132,9 @@ func (e *Engine) applyRecords(ts *tenantState, ev *gt.Event, ch *gt.Changes, m m
 	for i := range r.Devices {
 		// Credentials change only through their own events; a record keeps them.
 		d := &r.Devices[i]
-		d.TokenHash, d.HasToken = "", false
+		d.TokenHash, d.HasToken, d.CertSHA256 = "", false, ""
 		if old := ts.Devices[d.ID]; old != nil {
-			d.TokenHash, d.HasToken = old.TokenHash, old.HasToken
+			d.TokenHash, d.HasToken, d.CertSHA256 = old.TokenHash, old.HasToken, old.CertSHA256
 			if d.PublicKey == "" {
 				d.PublicKey = old.PublicKey
 			}

@@ -31,6 +31,34 @@ type telemetry struct {
 	Health  gt.DeviceHealth              `json:"health"`
 	Digests []string                     `json:"digests"` // newest last
 	Buckets map[string][]gt.SeriesBucket `json:"buckets"` // by measurement, oldest first
+
+	digestSet map[string]int // how often each digest is in Digests; built when first needed
+}
+
+// seenDigest reports whether d is among the device's last digestWindow digests.
+func (t *telemetry) seenDigest(d string) bool {
+	if t.digestSet == nil {
+		t.digestSet = make(map[string]int, digestWindow)
+		for _, x := range t.Digests {
+			t.digestSet[x]++
+		}
+	}
+	_, ok := t.digestSet[d]
+	return ok
+}
+
+// addDigest appends d, not seen yet, to the window, dropping the oldest when it is full.
+// seenDigest must have been called before.
+func (t *telemetry) addDigest(d string) {
+	if len(t.Digests) == digestWindow {
+		old := t.Digests[0]
+		t.Digests = append(t.Digests[:0], t.Digests[1:]...)
+		if t.digestSet[old]--; t.digestSet[old] <= 0 {
+			delete(t.digestSet, old)
+		}
+	}
+	t.Digests = append(t.Digests, d)
+	t.digestSet[d]++
 }
 
 func newTelemetry(tenant, device string) *telemetry {
@@ -111,7 +139,7 @@ func cloneMap[V any](m map[string]V) map[string]V {
 // device the tenant no longer has is skipped, the others apply.
 func (e *Engine) applyIngest(ts *tenantState, ev *gt.Event, ch *gt.Changes) error {
 	var b gt.IngestBatch
-	if err := decode(ev, &b); err != nil {
+	if err := decodeIngest(ev, &b); err != nil {
 		return err
 	}
 	e.idx.sync(ch)
@@ -154,13 +182,9 @@ func (t *telemetry) applyPack(dev *gt.Device, p *gt.DevicePack, seq uint64, idx 
 		h.Rejected[clip(p.Rejected.Reason, 40)]++
 		return true
 	}
-	if p.Digest != "" {
-		for _, d := range t.Digests {
-			if d == p.Digest {
-				h.Duplicates++
-				return true
-			}
-		}
+	if p.Digest != "" && t.seenDigest(p.Digest) {
+		h.Duplicates++
+		return true
 	}
 	if p.Signed {
 		if p.Seq <= h.LastSeq {
@@ -170,10 +194,7 @@ func (t *telemetry) applyPack(dev *gt.Device, p *gt.DevicePack, seq uint64, idx 
 		h.LastSeq = p.Seq
 	}
 	if p.Digest != "" {
-		if len(t.Digests) == digestWindow {
-			t.Digests = append(t.Digests[:0], t.Digests[1:]...)
-		}
-		t.Digests = append(t.Digests, p.Digest)
+		t.addDigest(p.Digest)
 		h.LastDigest = p.Digest
 	}
 	if p.Received.After(h.LastSeen) {

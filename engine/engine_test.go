@@ -267,6 +267,19 @@ func randomHistory(t *testing.T, f *feeder, n int, seed uint64) {
 		case 5, 6:
 			f.apply(t, gt.EventIngest, tenant, randomIngest(rng, i, k))
 		default:
+			switch i % 40 {
+			case 7: // now and then a new policy, which revalues everything
+				c, blind := 0.5+rng.Float64()/2, gt.Duration(time.Duration(1+rng.IntN(48))*time.Hour)
+				f.apply(t, gt.EventPolicyPut, tenant, gt.Policy{UnsignedTrustCap: &c, BlindAfter: &blind})
+				continue
+			case 13: // a scorecard's PDs
+				f.apply(t, gt.EventLoanPDs, tenant, gt.LoanPDs{Items: []gt.LoanPD{{LoanID: portfolio(k).Loans[0].ID, PD: 0.001 + rng.Float64()/10}}})
+				continue
+			case 19: // an exchange rate
+				f.apply(t, gt.EventPricesRecord, tenant, gt.Records{Prices: []gt.PriceTick{{Commodity: "fx.eur", At: t0.Add(time.Duration(i) * time.Hour),
+					Price: gt.Money{Amount: 1_000_000 + rng.Int64N(200_000), Currency: "USD"}, Unit: "10000EUR"}}})
+				continue
+			}
 			f.apply(t, gt.EventTick, tenant, nil)
 		}
 	}

@@ -13,6 +13,14 @@ func (e *Engine) applyWebhookPut(ts *tenantState, ev *gt.Event, ch *gt.Changes) 
 		return err
 	}
 	w.TenantID, w.Seq, w.UpdatedAt = ts.Tenant.ID, ev.Seq, ev.Time.UTC()
+	w.Generation = 0
+	if ts.Webhook != nil {
+		w.Generation = ts.Webhook.Generation
+	}
+	if w.RotateSecret {
+		w.Generation++
+	}
+	w.RotateSecret = false
 	ts.Webhook = &w
 	ch.Webhooks = append(ch.Webhooks, w)
 	return nil

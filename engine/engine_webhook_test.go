@@ -26,6 +26,12 @@ func TestWebhookPut(t *testing.T) {
 	if len(ch.Webhooks) != 1 || ch.Webhooks[0] != want {
 		t.Errorf("changes of webhook.put = %+v, want %+v", ch.Webhooks, want)
 	}
+	if ch := f.must(t, gt.EventWebhookPut, "bank-a", gt.WebhookConfig{URL: "https://bank-a.example/hook", RotateSecret: true}); ch.Webhooks[0].Generation != 1 || ch.Webhooks[0].RotateSecret {
+		t.Errorf("rotation: %+v, want generation 1", ch.Webhooks[0])
+	}
+	if ch := f.must(t, gt.EventWebhookPut, "bank-a", gt.WebhookConfig{URL: "https://bank-a.example/hook", Disabled: true}); ch.Webhooks[0].Generation != 1 {
+		t.Errorf("a put without rotation: generation %d, want 1 kept", ch.Webhooks[0].Generation)
+	}
 	f.must(t, gt.EventWebhookPut, "bank-b", gt.WebhookConfig{URL: "http://localhost:8081/hook"})
 	if _, err := f.apply(t, gt.EventWebhookPut, "bank-c", gt.WebhookConfig{URL: "https://c.example/"}); gt.ErrorCode(err) != gt.ENOTFOUND {
 		t.Errorf("webhook.put of an unknown tenant = %v, want ENOTFOUND", err)

@@ -178,10 +178,23 @@ func TestSensorDisagreementBetweenWeightAndCount(t *testing.T) {
 			t.Fatalf("a count of %v bundles (%v t) disagrees with 1000 t", count, count*2.5)
 		}
 	}
-	// The weight is right, the count says 950 t: 20 bundles were replaced by something
-	// of the same weight (the Trafigura pattern).
+	// One outlier count is not a disagreement: it must last the dwell.
 	r.now = r.now.Add(reportEach)
 	r.send(append(r.cellPacks(1_000_000, true), r.pack("cam-1", true, r.at("count", 380)))...)
+	r.now = r.now.Add(reportEach)
+	r.send(append(r.cellPacks(1_000_000, true), r.pack("cam-1", true, r.at("count", 401)))...)
+	if r.active("sensor_disagreement", "collateral:lot-1") || len(r.alerts("sensor_disagreement", "collateral:lot-1")) > 0 {
+		t.Fatal("one outlier count raised sensor_disagreement")
+	}
+	// The weight is right, the count says 950 t: 20 bundles were replaced by something
+	// of the same weight (the Trafigura pattern), for the whole 15-minute dwell.
+	for i := 0; i <= 3; i++ {
+		r.now = r.now.Add(reportEach)
+		r.send(append(r.cellPacks(1_000_000, true), r.pack("cam-1", true, r.at("count", 380)))...)
+		if got := r.active("sensor_disagreement", "collateral:lot-1"); got != (i == 3) {
+			t.Fatalf("after %v of disagreement: active %v", time.Duration(i)*reportEach, got)
+		}
+	}
 	s, ok := r.e.Signal("bank-a", "sensor_disagreement", "collateral:lot-1")
 	if !ok || !s.Active || !strings.Contains(s.Detail, "camera_counter says 950 t") {
 		t.Fatalf("signal = %+v, want active naming the camera's 950 t", s)
@@ -297,6 +310,10 @@ func TestDeviceOffline(t *testing.T) {
 		t.Fatal("offline before 3 reporting intervals")
 	}
 	r.wait(time.Minute)
+	if r.active("device_offline", "device:cell-a") {
+		t.Fatal("offline at exactly 3 reporting intervals, when a report would still be on time")
+	}
+	r.wait(time.Second)
 	if !r.active("device_offline", "device:cell-a") || !r.active("device_offline", "device:cell-b") {
 		t.Fatal("not offline after 3 reporting intervals")
 	}
@@ -613,6 +630,38 @@ func TestCollateralBlind(t *testing.T) {
 	}
 }
 
+// TestDevicesThatNeverReport: a lot pledged with load cells that have not reported yet
+// is valued on its book at the unsigned-trust cap (no false margin call on a new
+// pledge), and goes blind when they stay silent for the blind period.
+func TestDevicesThatNeverReport(t *testing.T) {
+	r := newRig(t, "bank-a")
+	r.price("copper", copperUSD)
+	r.records(copperRecords())
+	v := r.valuation("bank-a", "lot-1")
+	// 1000 t x 8000.00 x (1 - 0.15) x 0.8 = 5,440,000.00 USD against 4,000,000.00.
+	if v.TrustReason != "awaiting_data" || v.Trust != 0.8 || v.VerifiedQuantity != 1000 || v.QuantitySource != "book" || v.Value.Amount != 544_000_000 {
+		t.Fatalf("new lot: trust %v (%s), verified %v from %q, value %v; want 0.8 awaiting_data, 1000 from book, 5440000.00",
+			v.Trust, v.TrustReason, v.VerifiedQuantity, v.QuantitySource, v.Value)
+	}
+	if b := r.loanRisk("loan-1").Band; b == gt.BandMarginCall || b == gt.BandLiquidation || len(r.alerts("ltv_margin_call", "loan:loan-1")) > 0 {
+		t.Fatalf("a pledge awaiting its first readings put the loan in band %s", b)
+	}
+	r.wait(23*time.Hour + 59*time.Minute)
+	if r.active("collateral_blind", "collateral:lot-1") || r.valuation("bank-a", "lot-1").TrustReason != "awaiting_data" {
+		t.Fatal("blind before the blind period ran out")
+	}
+	r.wait(time.Minute)
+	v = r.valuation("bank-a", "lot-1")
+	if !r.active("collateral_blind", "collateral:lot-1") || v.TrustReason != "blind" || v.Value.Amount != 0 || v.VerifiedQuantity != 0 {
+		t.Fatalf("24h without a first reading: blind %v, trust %s, value %v; want blind at 0", r.active("collateral_blind", "collateral:lot-1"), v.TrustReason, v.Value)
+	}
+	r.now = r.now.Add(time.Minute)
+	r.cells(1_000_000)
+	if r.active("collateral_blind", "collateral:lot-1") || r.valuation("bank-a", "lot-1").TrustReason != "signed" {
+		t.Error("the first readings did not end collateral_blind")
+	}
+}
+
 func TestRelatedPartyCustodian(t *testing.T) {
 	r := newRig(t, "bank-a")
 	recs := copperRecords()
@@ -751,5 +800,28 @@ func TestDoublePledgeAcrossTenants(t *testing.T) {
 	r.do(gt.EventRecordsUpdate, "bank-b", gt.Records{Collateral: []gt.Collateral{fixed}})
 	if sig("bank-a", "lot-1").Active || sig("bank-b", "lot-b").Active {
 		t.Error("double_pledge stayed active after the receipt was corrected")
+	}
+}
+
+// TestPayoffClearsOutOfTrustAtOnce: a car off the lot for 48 hours with its tracker silent
+// is out of trust; the dealer's payoff clears it with the loan update itself, with no
+// further position.
+func TestPayoffClearsOutOfTrustAtOnce(t *testing.T) {
+	r := newRig(t, "bank-a")
+	recs := fleetRecords(gt.ProductFloorplan)
+	r.records(recs)
+	r.now = r.now.Add(time.Minute)
+	r.send(r.position("gps-1", onLot))
+	r.now = r.now.Add(time.Hour)
+	r.send(r.position("gps-1", offLot))
+	r.wait(49 * time.Hour)
+	if !r.active("out_of_trust", "collateral:car-1") {
+		t.Fatal("no out_of_trust after 49h off the lot")
+	}
+	l := recs.Loans[0]
+	l.Outstanding = gt.Money{Currency: "USD"}
+	r.update(gt.Records{Loans: []gt.Loan{l}})
+	if r.active("out_of_trust", "collateral:car-1") {
+		t.Error("out_of_trust still active after the payoff")
 	}
 }

@@ -58,7 +58,9 @@ func (e *Engine) devicePack(ts *tenantState, dev *gt.Device, p *gt.DevicePack, r
 	}
 	// Readings: the device is alive.
 	ts.setSignal("device_offline", subject, false, 0, "reporting again", gt.Evidence{})
-	ts.setTimer("offline|"+dev.ID, ts.now().Add(time.Duration(policy.StaleFactor*float64(dev.Interval.Std()))))
+	// Offline once more than StaleFactor intervals pass without data: a report exactly
+	// on the third interval is on time.
+	ts.setTimer("offline|"+dev.ID, ts.now().Add(time.Duration(ts.policy().StaleFactor*float64(dev.Interval.Std()))+time.Nanosecond))
 	dr.Signed = p.Signed
 	var newest time.Time
 	var lat, lon *float64
@@ -107,7 +109,9 @@ func (e *Engine) primaryReading(ts *tenantState, dev *gt.Device, dr *devRisk, v 
 		dr.Values = append(dr.Values[:0], dr.Values[1:]...)
 	}
 	dr.Values = append(dr.Values, v)
-	if len(dr.Values) == stuckWindow {
+	// Only a device with a stated noise floor can be judged stuck: a counter reporting the
+	// same whole number is right when nothing moves.
+	if len(dr.Values) == stuckWindow && dev.Calibration.Noise > 0 {
 		sd := stddev(dr.Values)
 		floor := 0.1 * dev.Calibration.Noise
 		ts.setSignal("sensor_stuck", subject, sd <= floor, sd,
@@ -308,9 +312,15 @@ func (ts *tenantState) priceTick(t *gt.PriceTick) {
 		x.dirtyColl[id] = true
 	}
 	x.dirtyPrices[t.Commodity] = true
+	if strings.HasPrefix(t.Commodity, gt.FXPrefix) {
+		// An exchange rate: the loans secured by collateral in another currency.
+		for id := range x.fxLoans {
+			x.dirtyLoans[id] = true
+		}
+	}
 	if cm.EWMA.N > 0 && cm.EWMA.Ready(minReturns) {
 		ret := math.Log(price / cm.EWMA.Last)
-		shock := risk.Shock(ret, cm.EWMA.Sigma(), policy.PriceShockK)
+		shock := risk.Shock(ret, cm.EWMA.Sigma(), ts.policy().PriceShockK)
 		ref := gt.PriceRef{Commodity: t.Commodity, At: t.At, Seq: t.Seq, Price: t.Price, Unit: t.Unit}
 		ts.setSignal("price_shock", "price:"+t.Commodity, shock, ret,
 			t.Commodity+" moved "+strconv.FormatFloat(100*ret, 'f', 2, 64)+"% from the last close, "+

@@ -1,16 +1,27 @@
 package engine
 
 import (
+	"weak"
+
 	gt "groundtruth"
 )
 
 // rowIndex keeps each risk row at most once in the Changes being filled (a Changes may
 // span several events, and a store writes a batch with one statement per kind), with
-// its final state. It is rebuilt whenever the Changes is not the one it describes.
+// its final state. It is rebuilt whenever the Changes is not the one it describes. It
+// holds the Changes weakly, so that a Changes the caller has written and dropped is not
+// kept alive by the engine until another event fills one.
 type rowIndex struct {
-	ch   *gt.Changes
-	lens [6]int
-	keys [6]map[string]int
+	ch   weak.Pointer[gt.Changes]
+	lens [7]int
+	keys [7]map[rowKey]int
+}
+
+// rowKey identifies a row within its kind: the tenant and the row's own key, kept apart
+// so that looking a row up allocates nothing.
+type rowKey struct {
+	tenant, id string
+	at         int64 // a loan point's hour
 }
 
 const (
@@ -20,43 +31,47 @@ const (
 	rowAlert
 	rowAction
 	rowInspection
+	rowPoint
 )
 
-func (x *rowIndex) lengths(ch *gt.Changes) [6]int {
-	return [6]int{len(ch.Valuations), len(ch.LoanRisks), len(ch.Signals), len(ch.Alerts), len(ch.Actions), len(ch.Inspections)}
+func (x *rowIndex) lengths(ch *gt.Changes) [7]int {
+	return [7]int{len(ch.Valuations), len(ch.LoanRisks), len(ch.Signals), len(ch.Alerts), len(ch.Actions), len(ch.Inspections), len(ch.LoanPoints)}
 }
 
 func (x *rowIndex) sync(ch *gt.Changes) {
-	if x.ch == ch && x.lens == x.lengths(ch) {
+	if x.ch.Value() == ch && x.lens == x.lengths(ch) {
 		return
 	}
-	x.ch = ch
+	x.ch = weak.Make(ch)
 	for i := range x.keys {
-		x.keys[i] = map[string]int{}
+		x.keys[i] = map[rowKey]int{}
 	}
 	for i, r := range ch.Valuations {
-		x.keys[rowValuation][r.TenantID+"/"+r.CollateralID] = i
+		x.keys[rowValuation][rowKey{tenant: r.TenantID, id: r.CollateralID}] = i
 	}
 	for i, r := range ch.LoanRisks {
-		x.keys[rowLoan][r.TenantID+"/"+r.LoanID] = i
+		x.keys[rowLoan][rowKey{tenant: r.TenantID, id: r.LoanID}] = i
 	}
 	for i, r := range ch.Signals {
-		x.keys[rowSignal][r.TenantID+"/"+r.Name+"|"+r.Subject] = i
+		x.keys[rowSignal][signalKey(&r)] = i
 	}
 	for i, r := range ch.Alerts {
-		x.keys[rowAlert][r.TenantID+"/"+r.ID] = i
+		x.keys[rowAlert][rowKey{tenant: r.TenantID, id: r.ID}] = i
 	}
 	for i, r := range ch.Actions {
-		x.keys[rowAction][r.TenantID+"/"+r.ID] = i
+		x.keys[rowAction][rowKey{tenant: r.TenantID, id: r.ID}] = i
 	}
 	for i, r := range ch.Inspections {
-		x.keys[rowInspection][r.TenantID+"/"+r.ID] = i
+		x.keys[rowInspection][rowKey{tenant: r.TenantID, id: r.ID}] = i
+	}
+	for i, r := range ch.LoanPoints {
+		x.keys[rowPoint][pointKey(&r)] = i
 	}
 	x.lens = x.lengths(ch)
 }
 
 // putRow appends row to *rows, or replaces the row of the same key already there.
-func putRow[T any](x *rowIndex, ch *gt.Changes, kind int, rows *[]T, key string, row T) {
+func putRow[T any](x *rowIndex, ch *gt.Changes, kind int, rows *[]T, key rowKey, row T) {
 	x.sync(ch)
 	if i, ok := x.keys[kind][key]; ok {
 		(*rows)[i] = row
@@ -68,27 +83,40 @@ func putRow[T any](x *rowIndex, ch *gt.Changes, kind int, rows *[]T, key string,
 }
 
 func (e *Engine) putValuation(ch *gt.Changes, v gt.Valuation) {
-	putRow(&e.rows, ch, rowValuation, &ch.Valuations, v.TenantID+"/"+v.CollateralID, v)
+	putRow(&e.rows, ch, rowValuation, &ch.Valuations, rowKey{tenant: v.TenantID, id: v.CollateralID}, v)
 }
 
 func (e *Engine) putLoanRisk(ch *gt.Changes, r gt.LoanRisk) {
-	putRow(&e.rows, ch, rowLoan, &ch.LoanRisks, r.TenantID+"/"+r.LoanID, r)
+	putRow(&e.rows, ch, rowLoan, &ch.LoanRisks, rowKey{tenant: r.TenantID, id: r.LoanID}, r)
 }
 
 func (e *Engine) putSignal(ch *gt.Changes, s gt.Signal) {
-	putRow(&e.rows, ch, rowSignal, &ch.Signals, s.TenantID+"/"+s.Name+"|"+s.Subject, s)
+	putRow(&e.rows, ch, rowSignal, &ch.Signals, signalKey(&s), s)
 }
 
 func (e *Engine) putAlert(ch *gt.Changes, a gt.Alert) {
 	a.Loans = append([]string{}, a.Loans...)
-	putRow(&e.rows, ch, rowAlert, &ch.Alerts, a.TenantID+"/"+a.ID, a)
+	putRow(&e.rows, ch, rowAlert, &ch.Alerts, rowKey{tenant: a.TenantID, id: a.ID}, a)
 }
 
 func (e *Engine) putAction(ch *gt.Changes, a gt.Action) {
 	a.Loans = append([]string{}, a.Loans...)
-	putRow(&e.rows, ch, rowAction, &ch.Actions, a.TenantID+"/"+a.ID, a)
+	putRow(&e.rows, ch, rowAction, &ch.Actions, rowKey{tenant: a.TenantID, id: a.ID}, a)
 }
 
 func (e *Engine) putInspection(ch *gt.Changes, i gt.Inspection) {
-	putRow(&e.rows, ch, rowInspection, &ch.Inspections, i.TenantID+"/"+i.ID, i)
+	putRow(&e.rows, ch, rowInspection, &ch.Inspections, rowKey{tenant: i.TenantID, id: i.ID}, i)
+}
+
+func (e *Engine) putLoanPoint(ch *gt.Changes, p gt.LoanPoint) {
+	putRow(&e.rows, ch, rowPoint, &ch.LoanPoints, pointKey(&p), p)
+}
+
+func pointKey(p *gt.LoanPoint) rowKey {
+	return rowKey{tenant: p.TenantID, id: p.LoanID, at: p.Start.Unix()}
+}
+
+// signalKey is a signal's row key; a signal is named by its name and subject.
+func signalKey(s *gt.Signal) rowKey {
+	return rowKey{tenant: s.TenantID, id: s.Name + "|" + s.Subject}
 }

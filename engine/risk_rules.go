@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -66,6 +67,9 @@ func (ts *tenantState) ruleSet() *ruleSet {
 	for _, n := range sortedKeys(eff) {
 		c := eff[n]
 		rs.all = append(rs.all, c)
+		if c.UsesNow() {
+			rs.timed = append(rs.timed, c)
+		}
 		if c.Scope() == rules.ScopeSignal && c.SignalName() != "" {
 			rs.bySignal[c.SignalName()] = append(rs.bySignal[c.SignalName()], c)
 			continue
@@ -191,6 +195,12 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 			consider(c, "portfolio", vars, nil, ev)
 		}
 	}
+	// Rules that read now can change with time alone: once a minute of event time they
+	// are evaluated over every subject of their scope that nothing above evaluated.
+	if minute := now.Truncate(time.Minute); len(rs.timed) > 0 && minute.After(ts.Risk.NowEval) {
+		ts.Risk.NowEval = minute
+		ts.runTimedRules(rs.timed, consider)
+	}
 	clear(x.dirtySignals)
 	clear(x.evalLoans)
 	clear(x.evalColl)
@@ -202,12 +212,126 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 		}
 		return outs[i].subject < outs[j].subject
 	})
+	ch.Alerts, ch.Actions = slices.Grow(ch.Alerts, len(outs)), slices.Grow(ch.Actions, len(outs))
 	for i := range outs {
 		o := &outs[i]
 		if o.holds {
 			ts.startAlert(o, ch)
 		} else {
 			ts.resolveAlert(ts.Risk.Open[o.rule.Rule.Name+"|"+o.subject], ch)
+		}
+	}
+}
+
+// runTimedRules evaluates the rules that read now over the subjects of their scopes,
+// leaving out the subjects this event already evaluated.
+func (ts *tenantState) runTimedRules(timed []*rules.Compiled, consider func(*rules.Compiled, string, rules.Vars, []string, func() gt.Evidence)) {
+	x := ts.idx()
+	subjects := map[rules.Scope][]string{}
+	bySubject := map[string][]*gt.Signal{} // active signals by subject, by name
+	for _, c := range timed {
+		sc := c.Scope()
+		if _, done := subjects[sc]; done {
+			continue
+		}
+		var ids []string
+		switch sc {
+		case rules.ScopeLoan:
+			for id := range ts.Loans {
+				if !x.evalLoans[id] {
+					ids = append(ids, "loan:"+id)
+				}
+			}
+		case rules.ScopeCollateral:
+			for id := range ts.Collateral {
+				if !x.evalColl[id] {
+					ids = append(ids, "collateral:"+id)
+				}
+			}
+		case rules.ScopeDevice:
+			for id := range ts.Devices {
+				if !x.dirtyDevices[id] {
+					ids = append(ids, "device:"+id)
+				}
+			}
+		case rules.ScopePrice:
+			for id := range ts.Risk.Commodities {
+				if !x.dirtyPrices[id] {
+					ids = append(ids, "price:"+id)
+				}
+			}
+		case rules.ScopeSignal:
+			// The subjects with an active signal: a signal that ended keeps no alert open
+			// by time alone.
+			for _, s := range ts.Risk.Signals {
+				if s.Active {
+					bySubject[s.Subject] = append(bySubject[s.Subject], s)
+				}
+			}
+			for key := range x.dirtySignals {
+				delete(bySubject, ts.Risk.Signals[key].Subject)
+			}
+			for subj, list := range bySubject {
+				sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+				ids = append(ids, "signal:"+subj)
+			}
+		case rules.ScopePortfolio:
+			if len(x.evalLoans) == 0 && len(x.dirtyPrices) == 0 {
+				ids = []string{"portfolio"}
+			}
+		}
+		sort.Strings(ids)
+		subjects[sc] = ids
+	}
+	for _, c := range timed {
+		for _, subject := range subjects[c.Scope()] {
+			var vars rules.Vars
+			var loans []string
+			var ev func() gt.Evidence
+			switch kind, id, _ := strings.Cut(subject, ":"); kind {
+			case "loan":
+				vars, loans = ts.subjectVars(subject)
+				ev = func() gt.Evidence { return ts.loanEvidence(id) }
+			case "collateral":
+				vars, loans = ts.subjectVars(subject)
+				ev = func() gt.Evidence { return ts.collateralEvidence(id) }
+			case "device":
+				vars, loans = ts.subjectVars(subject)
+				ev = func() gt.Evidence { return ts.deviceEvidence(id) }
+			case "price":
+				vars, loans = ts.subjectVars(subject)
+				ev = func() gt.Evidence { return gt.Evidence{Events: []uint64{x.ev.Seq}} }
+			case "signal":
+				// The rule holds for the subject when it holds for any of its active
+				// signals (the first by name gives the variables and the evidence).
+				subject = id
+				vars, loans = ts.subjectVars(subject)
+				var pick *gt.Signal
+				for _, s := range bySubject[subject] {
+					if c.SignalName() != "" && c.SignalName() != s.Name {
+						continue
+					}
+					v := vars
+					v.Now, v.Signal = ts.now(), &rules.Signal{Name: s.Name, Subject: s.Subject, Detail: s.Detail, Active: s.Active, Value: s.Value, Since: s.Since}
+					if pick == nil {
+						pick = s
+					}
+					if ok, err := c.Eval(&v); err == nil && ok {
+						pick = s
+						break
+					}
+				}
+				if pick == nil {
+					continue
+				}
+				s := pick
+				vars.Signal = &rules.Signal{Name: s.Name, Subject: s.Subject, Detail: s.Detail, Active: s.Active, Value: s.Value, Since: s.Since}
+				ev = func() gt.Evidence { return s.Evidence }
+			default:
+				vars = rules.Vars{Portfolio: ts.portfolioVar()}
+				ev = func() gt.Evidence { return gt.Evidence{Events: []uint64{x.ev.Seq}} }
+			}
+			consider(c, subject, vars, loans, ev)
 		}
 	}
 }
@@ -272,7 +396,7 @@ func (ts *tenantState) loanVar(id string) *rules.Loan {
 	v := &rules.Loan{ID: l.ID, Product: string(l.Product), Status: string(l.Status), Currency: l.Outstanding.Currency,
 		BorrowerID: l.BorrowerID, CoreEnterpriseID: l.CoreEnterpriseID, DaysPastDue: int64(l.DaysPastDue),
 		WarnLTV: l.Terms.WarnLTV, MarginCallLTV: l.Terms.MarginCallLTV, LiquidationLTV: l.Terms.LiquidationLTV,
-		Exposure: major(l.Outstanding)}
+		Exposure: major(l.Outstanding), MaturityDate: l.MaturityDate}
 	if lr := ts.Risk.Loans[id]; lr != nil {
 		v.Band, v.Value, v.Coverage, v.Exposure = lr.Band, major(lr.CollateralValue), lr.Coverage, major(lr.Exposure)
 		v.LTV = 1e9
@@ -329,7 +453,7 @@ func (ts *tenantState) portfolioVar() *rules.Portfolio {
 // loanEvidence names the valuations securing a loan and the price ticks they used.
 func (ts *tenantState) loanEvidence(id string) gt.Evidence {
 	ev := gt.Evidence{Events: []uint64{ts.idx().ev.Seq}}
-	for _, cid := range sorted(ts.idx().loanColl[id]) {
+	for _, cid := range ts.idx().loanColl[id] {
 		if v := ts.Risk.Values[cid]; v != nil {
 			ev.Valuations = append(ev.Valuations, *v)
 			if v.Price != nil {
@@ -473,13 +597,19 @@ func (ts *tenantState) resolveAlert(id string, ch *gt.Changes) {
 	a.State, a.ResolvedAt, a.Seq = gt.AlertResolved, now, x.ev.Seq
 	x.eng.putAlert(ch, *a)
 	for _, act := range ts.actionsOf(a.ID) {
-		if act.Kind != gt.ActionMarginCall || act.State != gt.ActionOpen {
+		if act.Kind != gt.ActionMarginCall {
 			continue
 		}
-		act.State, act.Seq = gt.ActionCured, x.ev.Seq
-		ts.clearTimer("cure|" + act.ID)
-		x.eng.putAction(ch, *act)
-		ts.endMarginCall(act, false, ch)
+		switch act.State {
+		case gt.ActionOpen:
+			act.State, act.Seq = gt.ActionCured, x.ev.Seq
+			ts.clearTimer("cure|" + act.ID)
+			x.eng.putAction(ch, *act)
+			ts.endMarginCall(act, false, ch)
+		case gt.ActionEscalated:
+			// Cured late: the action stays escalated, the loan's margin call ends.
+			ts.endMarginCall(act, false, ch)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,10 +16,15 @@ import (
 func (e *Engine) settle(ts *tenantState, ev *gt.Event, ch *gt.Changes) {
 	x := ts.idx()
 	e.runTimers(ts, ch)
+	// Room for a row per collateral and loan at most, so that a tick touching many of
+	// them does not regrow the slices of large rows again and again.
+	ch.Valuations = slices.Grow(ch.Valuations, len(x.dirtyColl))
 	for id := range x.dirtyColl {
 		e.revalue(ts, id, ch)
 	}
 	clear(x.dirtyColl)
+	ch.LoanRisks = slices.Grow(ch.LoanRisks, len(x.dirtyLoans))
+	ch.LoanPoints = slices.Grow(ch.LoanPoints, len(x.dirtyLoans))
 	for id := range x.dirtyLoans {
 		ts.remeasure(id, ch)
 	}
@@ -62,12 +68,20 @@ func (e *Engine) revalue(ts *tenantState, id string, ch *gt.Changes) {
 // its data goes stale, hourly while its trust decays, and when it goes blind.
 func (ts *tenantState) trustTimer(id string, si *sourceInfo, now time.Time) {
 	key := "trust|" + id
-	if si.devices == 0 || si.lastSeen.IsZero() {
+	if si.devices == 0 {
 		ts.clearTimer(key)
 		return
 	}
-	stale := si.lastSeen.Add(time.Duration(policy.StaleFactor * float64(si.interval)))
-	blind := si.lastSeen.Add(policy.BlindAfter)
+	if si.lastSeen.IsZero() { // awaiting data: blind when the devices stay silent
+		if blind := si.bound.Add(ts.policy().BlindAfter); now.Before(blind) {
+			ts.setTimer(key, blind)
+		} else {
+			ts.clearTimer(key)
+		}
+		return
+	}
+	stale := si.lastSeen.Add(time.Duration(ts.policy().StaleFactor * float64(si.interval)))
+	blind := si.lastSeen.Add(ts.policy().BlindAfter)
 	switch {
 	case now.Before(stale):
 		ts.setTimer(key, stale)
@@ -93,13 +107,65 @@ func (ts *tenantState) remeasure(id string, ch *gt.Changes) {
 	}
 	x := ts.idx()
 	prev := ts.Risk.Loans[id]
-	lr := ts.loanRisk(l, prev, x.ev.Seq, ts.now())
+	now := ts.now()
+	lr := ts.loanRisk(l, prev, x.ev.Seq, now)
+	if foreignCollateral(&lr) {
+		x.fxLoans[id] = true
+	} else {
+		delete(x.fxLoans, id)
+	}
+	// Interest accrues by the day: measure the loan again when the next day begins.
+	if p := l.InterestPaidTo; p != nil && l.InterestRate > 0 && l.Status != gt.LoanClosed {
+		days := gt.AccrualDays(*p, now)
+		ts.setTimer("accrue|"+id, time.Unix(p.Unix()+(days+1)*86400, 0).UTC())
+	} else {
+		ts.clearTimer("accrue|" + id)
+	}
 	if sameLoanRisk(prev, &lr) {
 		return
 	}
 	ts.Risk.Loans[id] = &lr
 	x.eng.putLoanRisk(ch, lr)
 	x.evalLoans[id] = true
+	ts.point(&lr, ch)
+}
+
+// foreignCollateral reports whether a loan has collateral valued in another currency.
+func foreignCollateral(lr *gt.LoanRisk) bool {
+	for i := range lr.Allocations {
+		if lr.Allocations[i].FX != nil || lr.Allocations[i].Value.Currency != lr.Exposure.Currency {
+			return true
+		}
+	}
+	return false
+}
+
+// point adds a loan's new metrics to the point of their hour and emits it.
+func (ts *tenantState) point(lr *gt.LoanRisk, ch *gt.Changes) {
+	if ts.Risk.Points == nil { // a snapshot from before points were kept
+		ts.Risk.Points = map[string]*gt.LoanPoint{}
+	}
+	hour := lr.At.UTC().Truncate(time.Hour)
+	p := ts.Risk.Points[lr.LoanID]
+	if p == nil || !p.Start.Equal(hour) {
+		p = &gt.LoanPoint{TenantID: ts.Tenant.ID, LoanID: lr.LoanID, Start: hour}
+		ts.Risk.Points[lr.LoanID] = p
+	}
+	p.Count++
+	p.Exposure, p.Value, p.Band, p.At, p.Seq = lr.Exposure, lr.CollateralValue, lr.Band, lr.At, lr.Seq
+	p.LastLTV = nil
+	if lr.LTV != nil {
+		v := *lr.LTV
+		p.LastLTV = &v
+		if p.MinLTV == nil || v < *p.MinLTV {
+			p.MinLTV = &v
+		}
+		if p.MaxLTV == nil || v > *p.MaxLTV {
+			mx := v
+			p.MaxLTV = &mx
+		}
+	}
+	ts.idx().eng.putLoanPoint(ch, *p)
 }
 
 // now is engine time as the tenant's settle sees it.
@@ -111,9 +177,14 @@ func (e *Engine) runTimers(ts *tenantState, ch *gt.Changes) {
 		kind, id, _ := strings.Cut(key, "|")
 		switch kind {
 		case "trust", "release", "dwell":
+			id, _, _ = strings.Cut(id, "|") // dwell|lot|signal
 			ts.idx().dirtyColl[id] = true
 		case "oot":
 			ts.outOfTrustDue(id)
+		case "accrue":
+			ts.idx().dirtyLoans[id] = true
+		case "crop":
+			ts.idx().dirtyColl[id] = true
 		case "offline":
 			ts.setSignal("device_offline", "device:"+id, true, 0, "no data for 3 reporting intervals", ts.deviceEvidence(id))
 		case "quiet":
@@ -167,7 +238,7 @@ func (e *Engine) detectCollateral(ts *tenantState, c *gt.Collateral, v *gt.Valua
 			ts.Risk.Lots[c.ID] = ls
 		}
 		fresh := v.ObservedQuantity != nil && v.Trust > 0
-		tol := policy.OutflowTolerance * v.BookQuantity
+		tol := ts.policy().OutflowTolerance * v.BookQuantity
 		below := fresh && *v.ObservedQuantity < v.BookQuantity-tol
 		above := fresh && *v.ObservedQuantity > v.BookQuantity+tol
 		ts.dwell(&ls.Below, below, "unauthorized_outflow", c.ID, now, func() (float64, string) {
@@ -180,14 +251,15 @@ func (e *Engine) detectCollateral(ts *tenantState, c *gt.Collateral, v *gt.Valua
 			return extra / v.BookQuantity, "observed " + fmtQty(*v.ObservedQuantity, v.Unit) + " is " + fmtQty(extra, v.Unit) +
 				" above the book " + fmtQty(v.BookQuantity, v.Unit)
 		}, evidence)
-		i, j, found := risk.Disagreement(freshSources(si, now), policy.DisagreementK)
-		if found {
-			a, b := si.sources[i], si.sources[j]
-			ts.setSignal("sensor_disagreement", subject, true, math.Abs(a.Quantity-b.Quantity)/math.Max(b.Quantity, 1e-9),
-				a.Kind+" says "+fmtQty(a.Quantity, v.Unit)+", "+b.Kind+" says "+fmtQty(b.Quantity, v.Unit), evidence())
-		} else {
-			ts.setSignal("sensor_disagreement", subject, false, 0, "sources agree", gt.Evidence{})
-		}
+		// Sources read at different moments and a reading can be an outlier: only a
+		// disagreement that lasts the dwell is one.
+		current := freshSources(ts.policy(), si, now)
+		i, j, found := risk.Disagreement(current, ts.policy().DisagreementK)
+		ts.dwellOn(&ls.Apart, found, "sensor_disagreement", c.ID, now, func() (float64, string) {
+			a, b := current[i], current[j]
+			return math.Abs(a.Quantity-b.Quantity) / math.Max(b.Quantity, 1e-9),
+				a.Kind + " says " + fmtQty(a.Quantity, v.Unit) + ", " + b.Kind + " says " + fmtQty(b.Quantity, v.Unit)
+		}, evidence, "sources agree")
 		if ts.idx().staticColl[c.ID] {
 			ts.relatedParty(c, subject)
 		}
@@ -196,7 +268,7 @@ func (e *Engine) detectCollateral(ts *tenantState, c *gt.Collateral, v *gt.Valua
 		seen, ok := ts.tagsSeen(c, now)
 		hs := ts.Risk.Herds[c.ID]
 		short := ok && hs != nil && !hs.Start.IsZero() && now.Sub(hs.Start) >= herdWindow &&
-			seen < float64(c.Livestock.HeadCount)*(1-policy.OutflowTolerance)
+			seen < float64(c.Livestock.HeadCount)*(1-ts.policy().OutflowTolerance)
 		if short {
 			ts.setSignal("herd_shortfall", subject, true, 1-seen/float64(c.Livestock.HeadCount),
 				fmtQty(seen, "head")+" seen of "+fmtQty(float64(c.Livestock.HeadCount), "head")+" pledged", evidence())
@@ -204,8 +276,12 @@ func (e *Engine) detectCollateral(ts *tenantState, c *gt.Collateral, v *gt.Valua
 			ts.setSignal("herd_shortfall", subject, false, 0, "herd complete", gt.Evidence{})
 		}
 	}
-	blind := v.TrustReason == "blind"
-	ts.setSignal("collateral_blind", subject, blind, 0, "no data from its devices for "+policy.BlindAfter.String(), evidence())
+	if c.Crop != nil {
+		ts.detectCrop(c, now)
+	}
+	if blind := v.TrustReason == "blind"; blind || ts.Risk.Signals["collateral_blind|"+subject] != nil {
+		ts.setSignal("collateral_blind", subject, blind, 0, "no data from its devices for "+ts.policy().BlindAfter.String(), evidence())
+	}
 	x := ts.idx()
 	if x.staticColl[c.ID] || x.crossColl[c.ID] {
 		e.doublePledge(ts, c, subject)
@@ -215,9 +291,9 @@ func (e *Engine) detectCollateral(ts *tenantState, c *gt.Collateral, v *gt.Valua
 }
 
 // freshSources returns the sources whose latest reading is within the stale window.
-func freshSources(si *sourceInfo, now time.Time) []risk.Source {
+func freshSources(pol *risk.Policy, si *sourceInfo, now time.Time) []risk.Source {
 	var out []risk.Source
-	limit := time.Duration(policy.StaleFactor * float64(si.interval))
+	limit := time.Duration(pol.StaleFactor * float64(si.interval))
 	for _, s := range si.fused {
 		if now.Sub(s.At) <= limit {
 			out = append(out, s)
@@ -228,17 +304,25 @@ func freshSources(si *sourceInfo, now time.Time) []risk.Source {
 
 // dwell turns a condition into a signal once it has held for the outflow dwell.
 func (ts *tenantState) dwell(since *time.Time, cond bool, name, id string, now time.Time, what func() (float64, string), evidence func() gt.Evidence) {
-	key := "dwell|" + id
+	ts.dwellOn(since, cond, name, id, now, what, evidence, "back within tolerance")
+}
+
+// dwellOn is dwell with the detail of the signal's end.
+func (ts *tenantState) dwellOn(since *time.Time, cond bool, name, id string, now time.Time, what func() (float64, string), evidence func() gt.Evidence, ended string) {
+	if !cond && since.IsZero() {
+		return // not holding, and not held since the signal last ended
+	}
+	key := "dwell|" + id + "|" + name // one timer per signal: each has its own due time
 	subject := "collateral:" + id
 	if !cond {
 		*since = time.Time{}
-		ts.setSignal(name, subject, false, 0, "back within tolerance", gt.Evidence{})
+		ts.setSignal(name, subject, false, 0, ended, gt.Evidence{})
 		return
 	}
 	if since.IsZero() {
 		*since = now
 	}
-	due := since.Add(policy.OutflowDwell)
+	due := since.Add(ts.policy().OutflowDwell)
 	if now.Before(due) {
 		ts.setTimer(key, due)
 		return

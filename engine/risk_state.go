@@ -3,6 +3,7 @@ package engine
 import (
 	"container/heap"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -28,6 +29,11 @@ type riskState struct {
 	Inspections map[string]*gt.Inspection `json:"inspections"`
 	Rules       map[string][]gt.Rule      `json:"rules"`  // the tenant's versions by name, oldest first
 	Timers      map[string]time.Time      `json:"timers"` // key -> when it is due
+	Points      map[string]*gt.LoanPoint  `json:"points"` // the current hour's point by loan id
+	Crops       map[string]*cropState     `json:"crops"`  // satellite history by crop field
+	// NowEval is the minute at which the rules reading now were last evaluated over every
+	// subject of their scope.
+	NowEval time.Time `json:"now_eval,omitzero"`
 }
 
 func newRiskState() *riskState {
@@ -36,7 +42,8 @@ func newRiskState() *riskState {
 		Commodities: map[string]*commodity{}, Values: map[string]*gt.Valuation{},
 		Loans: map[string]*gt.LoanRisk{}, Signals: map[string]*gt.Signal{}, Alerts: map[string]*gt.Alert{},
 		Open: map[string]string{}, Actions: map[string]*gt.Action{}, Inspections: map[string]*gt.Inspection{},
-		Rules: map[string][]gt.Rule{}, Timers: map[string]time.Time{},
+		Rules: map[string][]gt.Rule{}, Timers: map[string]time.Time{}, Points: map[string]*gt.LoanPoint{},
+		Crops: map[string]*cropState{},
 	}
 }
 
@@ -62,6 +69,7 @@ func (r *riskState) fill() {
 type lotState struct {
 	Below time.Time `json:"below,omitzero"` // since when observed < book beyond tolerance
 	Above time.Time `json:"above,omitzero"` // since when observed > book beyond tolerance
+	Apart time.Time `json:"apart,omitzero"` // since when two sources disagree
 }
 
 // herdState remembers when each ear tag was last seen by the herd's readers, and when
@@ -91,12 +99,25 @@ type commodity struct {
 	Close   float64      `json:"close"` // latest price of that day, major units
 	Tick    gt.PriceTick `json:"tick"`  // latest tick by time
 	Shocked bool         `json:"shocked"`
+	ref     *gt.PriceRef // Tick as the valuations name it, shared by all of them
+}
+
+// priceRef returns the reference to the latest tick that valuations carry, one for all
+// the valuations of that tick (it is never changed once made).
+func (cm *commodity) priceRef() *gt.PriceRef {
+	p := &cm.Tick
+	if r := cm.ref; r != nil && r.Seq == p.Seq && r.At.Equal(p.At) && r.Price == p.Price && r.Unit == p.Unit && r.Commodity == p.Commodity {
+		return r
+	}
+	cm.ref = &gt.PriceRef{Commodity: p.Commodity, At: p.At, Seq: p.Seq, Price: p.Price, Unit: p.Unit}
+	return cm.ref
 }
 
 // riskIndex are the engine's lookups over a tenant's master data, rebuilt on restore.
 type riskIndex struct {
-	byCommodity map[string]map[string]bool // commodity -> inventory collateral ids
-	loanColl    map[string]map[string]bool // loan -> collateral ids
+	byCommodity map[string]map[string]bool // commodity -> inventory and crop collateral ids
+	loanColl    map[string][]string        // loan -> collateral ids, sorted
+	fxLoans     map[string]bool            // loans with collateral valued in another currency
 	collDevices map[string]map[string]bool // collateral -> device ids
 	collRel     map[string][]string        // collateral -> release ids
 	pledges     map[string]map[string]bool // pledge identifier -> collateral ids
@@ -121,7 +142,7 @@ type riskIndex struct {
 
 func newRiskIndex() *riskIndex {
 	return &riskIndex{
-		byCommodity: map[string]map[string]bool{}, loanColl: map[string]map[string]bool{},
+		byCommodity: map[string]map[string]bool{}, loanColl: map[string][]string{}, fxLoans: map[string]bool{},
 		collDevices: map[string]map[string]bool{}, collRel: map[string][]string{},
 		pledges: map[string]map[string]bool{}, byAlert: map[string][]string{},
 		dirtyColl: map[string]bool{}, dirtyLoans: map[string]bool{}, dirtySignals: map[string]bool{},
@@ -148,6 +169,28 @@ func removeFrom(m map[string]map[string]bool, k, v string) {
 	}
 }
 
+// addSorted adds v to the sorted list of k, once: a small set that iterates in order
+// without sorting and takes a fraction of a map's memory.
+func addSorted(m map[string][]string, k, v string) {
+	l := m[k]
+	i, found := slices.BinarySearch(l, v)
+	if !found {
+		m[k] = slices.Insert(l, i, v)
+	}
+}
+
+// removeSorted removes v from the sorted list of k.
+func removeSorted(m map[string][]string, k, v string) {
+	l := m[k]
+	if i, found := slices.BinarySearch(l, v); found {
+		if l = slices.Delete(l, i, i+1); len(l) == 0 {
+			delete(m, k)
+		} else {
+			m[k] = l
+		}
+	}
+}
+
 // sorted returns the keys of a set in order.
 func sorted(s map[string]bool) []string {
 	out := make([]string, 0, len(s))
@@ -163,10 +206,13 @@ func (ts *tenantState) indexCollateral(old, c *gt.Collateral) {
 	x := ts.idx()
 	if old != nil {
 		for _, a := range old.Allocations {
-			removeFrom(x.loanColl, a.LoanID, old.ID)
+			removeSorted(x.loanColl, a.LoanID, old.ID)
 		}
 		if old.Inventory != nil {
 			removeFrom(x.byCommodity, old.Inventory.Commodity, old.ID)
+		}
+		if old.Crop != nil {
+			removeFrom(x.byCommodity, old.Crop.Crop, old.ID)
 		}
 		for _, k := range pledgeKeys(old) {
 			removeFrom(x.pledges, k, old.ID)
@@ -174,7 +220,7 @@ func (ts *tenantState) indexCollateral(old, c *gt.Collateral) {
 		}
 	}
 	for _, a := range c.Allocations {
-		addTo(x.loanColl, a.LoanID, c.ID)
+		addSorted(x.loanColl, a.LoanID, c.ID)
 		x.dirtyLoans[a.LoanID] = true
 	}
 	if c.Inventory != nil {
@@ -182,6 +228,9 @@ func (ts *tenantState) indexCollateral(old, c *gt.Collateral) {
 		if ts.Risk.Lots[c.ID] == nil {
 			ts.Risk.Lots[c.ID] = &lotState{}
 		}
+	}
+	if c.Crop != nil {
+		addTo(x.byCommodity, c.Crop.Crop, c.ID) // a crop is priced as its commodity
 	}
 	if c.Livestock != nil && ts.Risk.Herds[c.ID] == nil {
 		ts.Risk.Herds[c.ID] = &herdState{Seen: map[string]time.Time{}}
@@ -296,6 +345,11 @@ func (ts *tenantState) idx() *riskIndex {
 	for k, at := range ts.Risk.Timers {
 		heap.Push(&ts.index.timers, timer{at, k})
 	}
+	for id, lr := range ts.Risk.Loans {
+		if foreignCollateral(lr) {
+			ts.index.fxLoans[id] = true
+		}
+	}
 	// A rebuilt index marks nothing dirty: the state it was built from is settled.
 	clear(ts.index.dirtyColl)
 	clear(ts.index.dirtyLoans)
@@ -381,4 +435,5 @@ type ruleSet struct {
 	all      []*rules.Compiled
 	bySignal map[string][]*rules.Compiled // rules requiring one signal name
 	scope    map[rules.Scope][]*rules.Compiled
+	timed    []*rules.Compiled // the rules that read now
 }

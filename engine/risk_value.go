@@ -8,8 +8,15 @@ import (
 	"groundtruth/risk"
 )
 
-// policy is the risk policy of every tenant (per-tenant policies are not yet stored).
-var policy = risk.DefaultPolicy()
+// policy returns the tenant's risk policy: its own values (Tenant.Policy) over the
+// defaults.
+func (ts *tenantState) policy() *risk.Policy {
+	if ts.pol == nil {
+		p := risk.TenantPolicy(ts.Tenant.Policy)
+		ts.pol = &p
+	}
+	return ts.pol
+}
 
 // Engine constants of SPEC §6 not (yet) in the tenant policy.
 const (
@@ -45,7 +52,12 @@ func (ts *tenantState) recordsChanged(r *gt.Records, oldColl []*gt.Collateral, o
 		ts.setTimer("release|"+rel.CollateralID, rel.At)
 	}
 	for i := range r.Loans {
-		x.dirtyLoans[r.Loans[i].ID] = true
+		id := r.Loans[i].ID
+		x.dirtyLoans[id] = true
+		// A payoff (or a new outstanding) judges the loan's vehicles' out_of_trust at once.
+		for _, cid := range x.loanColl[id] {
+			ts.outOfTrustDue(cid)
+		}
 	}
 	if len(r.Parties) > 0 {
 		// Ownership links decide related_party_custodian: look at every lot again.
@@ -87,7 +99,10 @@ type sourceInfo struct {
 	signed   bool // every contributing device's latest pack was signed
 	lastSeen time.Time
 	interval time.Duration
-	devices  int // devices bound, reporting or not
+	devices  int       // devices bound, reporting or not
+	bound    time.Time // when the first of them was registered
+	unkeyed  bool      // some of them have no public key: their data will be unsigned
+	partial  bool      // load cells bound but not all have reported: their sum is left out
 	readings []gt.EvidenceReading
 }
 
@@ -99,12 +114,20 @@ func (ts *tenantState) sources(c *gt.Collateral) sourceInfo {
 	lot := c.Inventory
 	var cells *gt.QuantitySource
 	var cellVar float64
+	cellsBound, cellsIn := 0, 0 // load cells bound to the lot, and those with a reading
 	for _, id := range sorted(ts.idx().collDevices[c.ID]) {
 		d := ts.Devices[id]
 		if d == nil || d.Disabled {
 			continue
 		}
 		si.devices++
+		if d.Kind == gt.DeviceLoadCell {
+			cellsBound++
+		}
+		if si.bound.IsZero() || d.CreatedAt.Before(si.bound) {
+			si.bound = d.CreatedAt
+		}
+		si.unkeyed = si.unkeyed || d.PublicKey == ""
 		if si.interval == 0 || d.Interval.Std() < si.interval {
 			si.interval = d.Interval.Std()
 		}
@@ -147,6 +170,7 @@ func (ts *tenantState) sources(c *gt.Collateral) sourceInfo {
 		at := r.Time()
 		si.readings = append(si.readings, gt.EvidenceReading{Device: id, Name: name, At: at, Value: v, Seq: dr.LastSeq, Signed: dr.Signed})
 		if d.Kind == gt.DeviceLoadCell {
+			cellsIn++
 			if cells == nil {
 				si.sources = append(si.sources, gt.QuantitySource{Kind: string(gt.DeviceLoadCell)})
 				cells = &si.sources[len(si.sources)-1]
@@ -161,6 +185,24 @@ func (ts *tenantState) sources(c *gt.Collateral) sourceInfo {
 		}
 		si.sources = append(si.sources, gt.QuantitySource{Kind: string(d.Kind), Devices: []string{id}, Quantity: q, Sigma: sigma, At: at})
 	}
+	if cells != nil && cellsIn < cellsBound {
+		si.partial = true
+		// The cells share the load: until each has reported, their sum is not the lot's
+		// weight. The partial sum is left out (the lot awaits data or uses other sources).
+		for i := range si.sources {
+			if si.sources[i].Kind == string(gt.DeviceLoadCell) {
+				si.sources = append(si.sources[:i], si.sources[i+1:]...)
+				break
+			}
+		}
+		var kept []gt.EvidenceReading
+		for _, r := range si.readings {
+			if r.Name != "mass" {
+				kept = append(kept, r)
+			}
+		}
+		si.readings = kept
+	}
 	for i := range si.sources {
 		s := &si.sources[i]
 		if s.Kind == string(gt.DeviceLoadCell) {
@@ -172,19 +214,28 @@ func (ts *tenantState) sources(c *gt.Collateral) sourceInfo {
 }
 
 // trust returns the trust factor of data last seen at lastSeen and why.
-func trustOf(si *sourceInfo, now time.Time) (float64, string) {
+func trustOf(pol *risk.Policy, si *sourceInfo, now time.Time) (float64, string) {
 	switch {
 	case si.devices == 0:
-		return policy.UnsignedTrustCap, "not_monitored"
+		return pol.UnsignedTrustCap, "not_monitored"
+	case (si.lastSeen.IsZero() || si.partial && len(si.fused) == 0) && now.Sub(si.bound) < pol.BlindAfter:
+		// Devices just installed have not reported yet: the collateral keeps the value it
+		// was lent against (its book, at the trust its devices' data will have: full for
+		// devices with keys, capped for unsigned ones) until they report, or until they
+		// have been silent as long as a blind collateral has.
+		if si.unkeyed {
+			return pol.UnsignedTrustCap, "awaiting_data"
+		}
+		return 1, "awaiting_data"
 	case si.lastSeen.IsZero():
-		return 0, "no_data"
-	case risk.Blind(policy, si.lastSeen, now):
+		return 0, "blind"
+	case risk.Blind(*pol, si.lastSeen, now):
 		return 0, "blind"
 	}
-	t := risk.Trust(policy, si.signed, si.lastSeen, now, si.interval)
+	t := risk.Trust(*pol, si.signed, si.lastSeen, now, si.interval)
 	full := 1.0
 	if !si.signed {
-		full = policy.UnsignedTrustCap
+		full = pol.UnsignedTrustCap
 	}
 	switch {
 	case t < full:
@@ -198,9 +249,9 @@ func trustOf(si *sourceInfo, now time.Time) (float64, string) {
 // value computes a collateral's valuation at now.
 func (ts *tenantState) value(c *gt.Collateral, seq uint64, now time.Time) (gt.Valuation, sourceInfo) {
 	v := gt.Valuation{TenantID: ts.Tenant.ID, CollateralID: c.ID, Kind: c.Kind, At: now, Seq: seq,
-		HaircutFloor: policy.Floor(c.Kind), LiquidationDays: policy.Days(c.Kind)}
+		HaircutFloor: ts.policy().Floor(c.Kind), LiquidationDays: ts.policy().Days(c.Kind)}
 	si := ts.sources(c)
-	v.Trust, v.TrustReason = trustOf(&si, now)
+	v.Trust, v.TrustReason = trustOf(ts.policy(), &si, now)
 	v.Sources = si.sources
 	var gross float64
 	var currency string
@@ -218,7 +269,7 @@ func (ts *tenantState) value(c *gt.Collateral, seq uint64, now time.Time) (gt.Va
 			if len(si.fused) == 1 {
 				v.QuantitySource = si.fused[0].Kind
 			}
-		} else if si.devices > 0 {
+		} else if si.devices > 0 && v.TrustReason != "awaiting_data" {
 			v.VerifiedQuantity, v.QuantitySource = 0, "none"
 		}
 		cm := ts.Risk.Commodities[lot.Commodity]
@@ -226,7 +277,7 @@ func (ts *tenantState) value(c *gt.Collateral, seq uint64, now time.Time) (gt.Va
 			break
 		}
 		p := cm.Tick
-		v.Price = &gt.PriceRef{Commodity: p.Commodity, At: p.At, Seq: p.Seq, Price: p.Price, Unit: p.Unit}
+		v.Price = cm.priceRef()
 		if cm.EWMA.Ready(minReturns) {
 			v.SigmaDaily = cm.EWMA.Sigma()
 		}
@@ -250,8 +301,12 @@ func (ts *tenantState) value(c *gt.Collateral, seq uint64, now time.Time) (gt.Va
 		v.QuantitySource = "book"
 		if seen, ok := ts.tagsSeen(c, now); ok {
 			v.ObservedQuantity = &seen
-			v.VerifiedQuantity = math.Min(seen, v.BookQuantity)
-			v.QuantitySource = "tags"
+			// The count verifies the herd once its readers have watched it for a whole
+			// window: before, an animal not yet read is not a missing one.
+			if hs := ts.Risk.Herds[c.ID]; hs != nil && !hs.Start.IsZero() && now.Sub(hs.Start) >= herdWindow {
+				v.VerifiedQuantity = math.Min(seen, v.BookQuantity)
+				v.QuantitySource = "tags"
+			}
 		}
 		gross, currency = v.VerifiedQuantity*float64(h.PricePerHead.Amount), h.PricePerHead.Currency
 	case gt.KindReceivable:
@@ -264,9 +319,7 @@ func (ts *tenantState) value(c *gt.Collateral, seq uint64, now time.Time) (gt.Va
 		}
 		currency = r.Amount.Currency
 	case gt.KindCropField:
-		// Crop valuation needs satellite statistics (SPEC §7); until then a field is
-		// valued at zero, which states that nothing verifies it.
-		v.QuantitySource, v.TrustReason, v.Trust = "none", "awaiting_satellite", 0
+		gross, currency = ts.cropValue(c, &v, now)
 	}
 	v.Haircut, v.HaircutVolatility = risk.Haircut(v.HaircutFloor, v.SigmaDaily, v.LiquidationDays)
 	v.Gross = gt.Money{Amount: int64(math.Round(gross)), Currency: currency}
@@ -311,9 +364,12 @@ func (ts *tenantState) loanRisk(l *gt.Loan, prev *gt.LoanRisk, seq uint64, now t
 		BorrowerID: l.BorrowerID, CoreEnterpriseID: l.CoreEnterpriseID, Allocations: []gt.AllocatedValue{}}
 	if l.Status == gt.LoanClosed {
 		lr.Exposure.Amount = 0
+	} else if acc := l.AccruedInterest(now); acc > 0 {
+		lr.AccruedInterest = &gt.Money{Amount: acc, Currency: l.Outstanding.Currency}
+		lr.Exposure.Amount += acc
 	}
 	var value float64
-	for _, cid := range sorted(ts.idx().loanColl[l.ID]) {
+	for _, cid := range ts.idx().loanColl[l.ID] {
 		c := ts.Collateral[cid]
 		val := ts.Risk.Values[cid]
 		if c == nil || val == nil {
@@ -324,9 +380,17 @@ func (ts *tenantState) loanRisk(l *gt.Loan, prev *gt.LoanRisk, seq uint64, now t
 				continue
 			}
 			av := gt.AllocatedValue{CollateralID: cid, Share: a.Share, Value: gt.Money{Currency: val.Value.Currency}}
-			// Collateral in another currency counts for nothing until FX rates are kept.
-			if val.Value.Currency == l.Outstanding.Currency {
-				av.Value.Amount = int64(math.Round(float64(val.Value.Amount) * a.Share))
+			switch amount := float64(val.Value.Amount) * a.Share; {
+			case val.Value.Currency == l.Outstanding.Currency:
+				av.Value.Amount = int64(math.Round(amount))
+			default:
+				// Collateral in another currency at the latest exchange rate; without one
+				// it counts for nothing.
+				if av.FX = ts.fx(val.Value.Currency, l.Outstanding.Currency); av.FX != nil {
+					av.Value = gt.Money{Amount: int64(math.Round(av.FX.Convert(amount, l.Outstanding.Currency))), Currency: l.Outstanding.Currency}
+				}
+			}
+			if av.Value.Currency == l.Outstanding.Currency {
 				value += float64(av.Value.Amount)
 			}
 			lr.Allocations = append(lr.Allocations, av)
@@ -346,10 +410,11 @@ func (ts *tenantState) loanRisk(l *gt.Loan, prev *gt.LoanRisk, seq uint64, now t
 		prevBand = risk.Band(prev.Band)
 		lr.BandSince, lr.MarginCall = prev.BandSince, prev.MarginCall
 	}
-	lr.Band = string(risk.NextBand(prevBand, ltv, l.Terms, policy.Hysteresis))
+	lr.Band = string(risk.NextBand(prevBand, ltv, l.Terms, ts.policy().Hysteresis))
 	if prev == nil || prev.Band != lr.Band {
 		lr.BandSince = now
 	}
+	lr.Credit = ts.creditRisk(l, &lr, now)
 	return lr
 }
 
@@ -366,13 +431,38 @@ func sameLoanRisk(a, b *gt.LoanRisk) bool {
 	if a.LTV != nil && *a.LTV != *b.LTV {
 		return false
 	}
+	if (a.Credit == nil) != (b.Credit == nil) || a.Credit != nil && *a.Credit != *b.Credit {
+		return false
+	}
 	if a.MarginCall != nil && *a.MarginCall != *b.MarginCall {
 		return false
 	}
 	for i := range a.Allocations {
-		if a.Allocations[i] != b.Allocations[i] {
+		x, y := a.Allocations[i], b.Allocations[i]
+		if (x.FX == nil) != (y.FX == nil) || x.FX != nil && *x.FX != *y.FX {
+			return false
+		}
+		x.FX, y.FX = nil, nil
+		if x != y {
 			return false
 		}
 	}
 	return true
+}
+
+// fx returns the exchange rate from currency from to currency to: the latest tick of
+// fx.<from> priced in to, or the inverse of the latest fx.<to> priced in from; nil when
+// the tenant has recorded neither.
+func (ts *tenantState) fx(from, to string) *gt.FXConversion {
+	if t := ts.Prices[gt.FXCommodity(from)]; t != nil && t.Price.Currency == to {
+		if _, rate, ok := t.FXRate(); ok {
+			return &gt.FXConversion{From: from, Rate: rate, Commodity: t.Commodity, At: t.At, Seq: t.Seq}
+		}
+	}
+	if t := ts.Prices[gt.FXCommodity(to)]; t != nil && t.Price.Currency == from {
+		if _, rate, ok := t.FXRate(); ok {
+			return &gt.FXConversion{From: from, Rate: 1 / rate, Commodity: t.Commodity, At: t.At, Seq: t.Seq}
+		}
+	}
+	return nil
 }

@@ -30,7 +30,7 @@ const (
 
 // rig feeds a risk scenario to an engine. Events are stamped with rig.now.
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	e      *engine.Engine
 	now    time.Time
 	seq    uint64
@@ -40,7 +40,7 @@ type rig struct {
 	packs  int
 }
 
-func newRig(t *testing.T, tenants ...string) *rig {
+func newRig(t testing.TB, tenants ...string) *rig {
 	t.Helper()
 	r := &rig{t: t, e: engine.New(), now: t0, rng: rand.New(rand.NewPCG(7, 11)), signed: map[string]uint64{}}
 	for _, id := range tenants {
@@ -459,8 +459,81 @@ func TestValuationOfTrackedVehicleAndHerd(t *testing.T) {
 		t.Errorf("car: trust %v (%s) value %v, want 1 (signed) and 2250000", car.Trust, car.TrustReason, car.Value)
 	}
 	herd := r.valuation("bank-a", "herd-1")
-	if herd.Trust != 1 || herd.VerifiedQuantity != 50 || herd.QuantitySource != "tags" || herd.Value.Amount != 5_250_000 { // 50 x 1500.00 x 0.7
-		t.Errorf("herd: trust %v (%s) verified %v from %q value %v, want 1, 50 from tags, 5250000",
+	// Read for less than a window, the herd is counted on its book; its tags are observed.
+	if herd.Trust != 1 || herd.VerifiedQuantity != 50 || herd.QuantitySource != "book" || herd.ObservedQuantity == nil ||
+		*herd.ObservedQuantity != 50 || herd.Value.Amount != 5_250_000 { // 50 x 1500.00 x 0.7
+		t.Errorf("herd: trust %v (%s) verified %v from %q value %v, want 1, 50 from book, 5250000",
 			herd.Trust, herd.TrustReason, herd.VerifiedQuantity, herd.QuantitySource, herd.Value)
+	}
+}
+
+// TestLoadCellsCountOnceAllReported: a lot's load cells share its weight, so one cell's
+// reading is not the lot's weight. Until both cells have reported the lot keeps its
+// awaiting value (no false collapse, no margin call); then their sum is the observation.
+func TestLoadCellsCountOnceAllReported(t *testing.T) {
+	r := newRig(t, "bank-a")
+	r.price("copper", copperUSD)
+	r.records(copperRecords())
+	r.now = r.now.Add(time.Minute)
+	r.send(r.cellPacks(1_000_000, false)[0]) // cell-a only: 500 t of the 1000 t
+	v := r.valuation("bank-a", "lot-1")
+	if v.ObservedQuantity != nil || v.VerifiedQuantity != 1000 || v.TrustReason != "awaiting_data" || len(v.Sources) != 0 {
+		t.Fatalf("one cell of two: observed %v verified %v (%s), sources %+v; want no observation, the book 1000 t awaiting data",
+			v.ObservedQuantity, v.VerifiedQuantity, v.TrustReason, v.Sources)
+	}
+	if b := r.loanRisk("loan-1").Band; b == gt.BandMarginCall || b == gt.BandLiquidation {
+		t.Fatalf("half the cells reporting put the loan in band %s", b)
+	}
+	r.send(r.cellPacks(1_000_000, false)[1])
+	v = r.valuation("bank-a", "lot-1")
+	if v.ObservedQuantity == nil || *v.ObservedQuantity != 1000 || v.QuantitySource != "load_cell" || len(v.Sources) != 1 {
+		t.Errorf("both cells: observed %v from %q, want 1000 t from load_cell", v.ObservedQuantity, v.QuantitySource)
+	}
+}
+
+// TestCounterWithoutNoiseFloorIsNotStuck: a counter with no stated noise reporting the
+// same whole number while nothing moves is right, not stuck.
+func TestCounterWithoutNoiseFloorIsNotStuck(t *testing.T) {
+	r := copperRig(t)
+	cam := camera()
+	cam.Calibration.Noise = 0
+	r.records(gt.Records{Devices: []gt.Device{cam}})
+	for range 25 {
+		r.now = r.now.Add(reportEach)
+		r.send(append(r.cellPacks(1_000_000, true), r.pack("cam-1", true, r.at("count", 400)))...)
+	}
+	if r.active("sensor_stuck", "device:cam-1") {
+		t.Error("a counter without a noise floor was judged stuck")
+	}
+}
+
+// TestLoanPointsFollowTheLTVHourByHour: each change of a loan's metrics updates the point
+// of its hour (count, LTV range, last state); the next hour starts a new point.
+func TestLoanPointsFollowTheLTVHourByHour(t *testing.T) {
+	r := copperRig(t)
+	r.now = t0.Truncate(time.Hour).Add(2*time.Hour + 10*time.Minute)
+	lastPoint := func(ch *gt.Changes) gt.LoanPoint {
+		t.Helper()
+		if len(ch.LoanPoints) != 1 {
+			t.Fatalf("changes hold %d loan points, want 1", len(ch.LoanPoints))
+		}
+		return ch.LoanPoints[0]
+	}
+	p1 := lastPoint(r.price("copper", 7000_00))
+	high := *r.loanRisk("loan-1").LTV
+	r.now = r.now.Add(20 * time.Minute)
+	p2 := lastPoint(r.price("copper", 9000_00))
+	low := *r.loanRisk("loan-1").LTV
+	hour := t0.Truncate(time.Hour).Add(2 * time.Hour)
+	if !p1.Start.Equal(hour) || !p2.Start.Equal(hour) || p2.Count != p1.Count+1 || p2.LoanID != "loan-1" {
+		t.Fatalf("points %+v then %+v, want one point of hour %v counting both changes", p1, p2, hour)
+	}
+	if !(high > low) || *p2.MaxLTV != high || *p2.MinLTV != low || *p2.LastLTV != low {
+		t.Errorf("LTV min %v max %v last %v, want %v %v %v", *p2.MinLTV, *p2.MaxLTV, *p2.LastLTV, low, high, low)
+	}
+	r.now = r.now.Add(time.Hour)
+	p3 := lastPoint(r.price("copper", 8500_00))
+	if !p3.Start.Equal(hour.Add(time.Hour)) || p3.Count != 1 || *p3.MinLTV != *p3.LastLTV {
+		t.Errorf("the next hour's point = %+v, want a new point with one change", p3)
 	}
 }

@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +37,14 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		s.authenticateDevice(ctx, token, next)
 		return
 	}
+	if o.Metadata["clock"] == true {
+		if s.o.Clock == nil || !s.o.Clock.Check(token) {
+			huma.WriteErr(s.api, ctx, http.StatusForbidden, "this route needs the simulated clock's driver token")
+			return
+		}
+		next(withPrincipal(ctx, principal{keyID: "clock-driver"}))
+		return
+	}
 	if o.Metadata["operator"] == true {
 		if s.o.Operator == nil || !s.o.Operator(token) {
 			huma.WriteErr(s.api, ctx, http.StatusForbidden, "this route needs an operator token")
@@ -58,6 +68,13 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	if !slices.Contains(roles, k.Role) {
 		huma.WriteErr(s.api, ctx, http.StatusForbidden, "role "+string(k.Role)+" may not "+o.Summary)
 		return
+	}
+	if s.limiter != nil {
+		if ok, wait := s.limiter.allow(k.TenantID); !ok {
+			ctx.SetHeader("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			huma.WriteErr(s.api, ctx, http.StatusTooManyRequests, "the tenant's API rate limit is reached: retry later")
+			return
+		}
 	}
 	ctx = withPrincipal(ctx, principal{tenant: k.TenantID, keyID: k.ID, role: k.Role})
 	if o.Method != http.MethodGet {

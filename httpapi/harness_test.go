@@ -29,7 +29,7 @@ type harness struct {
 	store gt.Store
 }
 
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB, opts ...func(*httpapi.Options)) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -56,8 +56,12 @@ func newHarness(t testing.TB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.srv = httptest.NewServer(httpapi.New(httpapi.Options{Node: n, Store: st, Gatherer: reg, Registerer: reg, Ingest: svc,
-		Operator: func(tok string) bool { return tok == "operator-secret" }, WebhookKey: webhookKey}))
+	o := httpapi.Options{Node: n, Store: st, Gatherer: reg, Registerer: reg, Ingest: svc,
+		Operator: func(tok string) bool { return tok == "operator-secret" }, WebhookKey: webhookKey}
+	for _, f := range opts {
+		f(&o)
+	}
+	h.srv = httptest.NewServer(httpapi.New(o))
 	t.Cleanup(func() {
 		h.srv.Close()
 		cancel()

@@ -41,18 +41,24 @@ func TestTenantIsolation(t *testing.T) {
 		"create-collateral": fb["collateral"], "update-collateral": fb["collateral"],
 		"create-device": fb["device"], "update-device": fb["device"],
 		"create-release": fb["release"], "update-release": fb["release"],
-		"record-prices":       fb["prices"],
-		"create-api-key":      map[string]any{"name": "k", "role": "analyst"},
-		"create-tenant":       map[string]any{"name": "Bank Z"},
-		"register-device-key": map[string]any{"public_key": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},
-		"put-records":         map[string]any{"loans": []any{fb["loan"]}},
-		"ingest":              []any{map[string]any{"n": "mass", "v": 1}},
-		"ack-alert":           map[string]any{"comment": "seen"},
-		"close-alert":         map[string]any{"reason": "confirmed"},
-		"complete-inspection": map[string]any{"findings": "all there"},
-		"put-rule":            map[string]any{"expr": "loan.ltv > 0.5", "severity": "warning"},
-		"check-rule":          map[string]any{"expr": "loan.ltv > 0.5", "severity": "warning"},
-		"put-webhook":         map[string]any{"url": "https://bank-b.example/hook"},
+		"record-prices":               fb["prices"],
+		"create-api-key":              map[string]any{"name": "k", "role": "analyst"},
+		"create-tenant":               map[string]any{"name": "Bank Z"},
+		"register-device-key":         map[string]any{"public_key": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},
+		"register-device-certificate": map[string]any{"certificate": "-----BEGIN CERTIFICATE-----"},
+		"put-records":                 map[string]any{"loans": []any{fb["loan"]}},
+		"ingest":                      []any{map[string]any{"n": "mass", "v": 1}},
+		"ack-alert":                   map[string]any{"comment": "seen"},
+		"close-alert":                 map[string]any{"reason": "confirmed"},
+		"complete-inspection":         map[string]any{"findings": "all there"},
+		"put-rule":                    map[string]any{"expr": "loan.ltv > 0.5", "severity": "warning"},
+		"check-rule":                  map[string]any{"expr": "loan.ltv > 0.5", "severity": "warning"},
+		"put-webhook":                 map[string]any{"url": "https://bank-b.example/hook"},
+		"put-policy":                  map[string]any{"unsigned_trust_cap": 0.5, "require_signatures": true},
+		"set-loan-pds":                map[string]any{"items": []any{map[string]any{"loan_id": "loan-1", "pd": 0.5}}},
+		"upload-scene":                map[string]any{},
+		"stress-portfolio":            map[string]any{"shocks": map[string]any{"copper": -0.5}},
+		"set-clock":                   map[string]any{"now": "2026-01-01T00:00:00Z"},
 	}
 	// Required query parameters, so that the walk reaches the handler.
 	queries := map[string]string{
@@ -156,7 +162,7 @@ func snapshotA(t *testing.T, h *harness, key string) map[string]string {
 		"/api/v1/devices", "/api/v1/releases", "/api/v1/api-keys", "/api/v1/prices/copper", "/api/v1/tenant",
 		"/api/v1/loans/loan-1/risk", "/api/v1/portfolio", "/api/v1/loan-risks", "/api/v1/signals", "/api/v1/alerts",
 		"/api/v1/alerts/alert-1", "/api/v1/actions", "/api/v1/inspections/insp-1", "/api/v1/rules", "/api/v1/rules/secret-rule",
-		"/api/v1/webhook", "/api/v1/actions/action-1/deliveries"} {
+		"/api/v1/webhook", "/api/v1/actions/action-1/deliveries", "/api/v1/policy", "/api/v1/portfolio/credit"} {
 		out[p] = string(h.must(200, "GET", p, key, nil).body)
 	}
 	return out

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"reflect"
 	"runtime/debug"
+	"time"
 
 	gt "groundtruth"
 	"groundtruth/ingest"
@@ -45,13 +46,26 @@ type Options struct {
 	// WebhookKey is the server's webhook key, from which PUT /api/v1/webhook derives the
 	// tenant's signing secret (groundtruth.WebhookSecret); nil answers that route 503.
 	WebhookKey []byte
+	// Clock is the simulated clock of a server started for scenario runs; nil (the wall
+	// clock) leaves out the /api/v1/clock routes.
+	Clock ClockDriver
+	// Dashboard serves the web dashboard at / (GET requests no API route takes); nil
+	// serves none.
+	Dashboard http.Handler
+	// TenantRate bounds the API requests per second of each tenant (bursts of twice
+	// that), answered 429 with Retry-After beyond; 0 means DefaultTenantRate, a negative
+	// value no limit.
+	TenantRate float64
+	// Now is the limiter's clock (default time.Now).
+	Now func() time.Time
 }
 
 // Server is the HTTP handler of the API.
 type Server struct {
-	o   Options
-	mux *http.ServeMux
-	api huma.API
+	o       Options
+	limiter *tenantLimiter // nil: no limit
+	mux     *http.ServeMux
+	api     huma.API
 }
 
 // MaxBodyBytes is the largest request body accepted by write routes.
@@ -65,7 +79,16 @@ func New(o Options) *Server {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	s := &Server{o: o, mux: http.NewServeMux()}
+	switch {
+	case o.TenantRate == 0:
+		s.limiter = newTenantLimiter(DefaultTenantRate, o.Now)
+	case o.TenantRate > 0:
+		s.limiter = newTenantLimiter(o.TenantRate, o.Now)
+	}
 	cfg := huma.DefaultConfig("groundtruth API", o.Version)
 	cfg.CreateHooks = nil // no $schema links injected into bodies
 	cfg.OpenAPIPath = "/api/v1/openapi"
@@ -99,6 +122,19 @@ func New(o Options) *Server {
 	s.registerAlerts()
 	s.registerRules()
 	s.registerWebhook()
+	s.registerClock()
+	s.registerWhoAmI()
+	s.registerLoanSeries()
+	s.registerMap()
+	s.registerFieldSeries()
+	s.registerScenes()
+	s.registerStress()
+	s.registerCredit()
+	s.registerPolicy()
+	s.registerLoanPDs()
+	if o.Dashboard != nil {
+		s.mux.Handle("GET /", o.Dashboard) // every GET no API route takes
+	}
 
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))

@@ -13,6 +13,8 @@ import (
 type WebhookRequest struct {
 	URL      string `json:"url" minLength:"1" maxLength:"2000" doc:"https URL of the bank's receiver; http only to localhost or a loopback address"`
 	Disabled bool   `json:"disabled,omitempty" doc:"Stops delivery; pending deliveries wait until it is enabled again"`
+	// RotateSecret replaces the signing secret by a new one, answered once.
+	RotateSecret bool `json:"rotate_secret,omitempty" doc:"Replace the signing secret: the answer shows the new one, which signs every delivery from now on"`
 }
 
 // WebhookSaved answers PUT /api/v1/webhook: the configuration and the secret with which
@@ -51,7 +53,7 @@ func (s *Server) registerWebhook() {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		w := gt.WebhookConfig{URL: in.Body.URL, Disabled: in.Body.Disabled}
+		w := gt.WebhookConfig{URL: in.Body.URL, Disabled: in.Body.Disabled, RotateSecret: in.Body.RotateSecret}
 		if err := w.Validate(); err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -63,7 +65,7 @@ func (s *Server) registerWebhook() {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &webhookSavedOutput{Body: WebhookSaved{Webhook: *saved, Secret: gt.WebhookSecret(s.o.WebhookKey, p.tenant)}}, nil
+		return &webhookSavedOutput{Body: WebhookSaved{Webhook: *saved, Secret: gt.WebhookSecretGen(s.o.WebhookKey, p.tenant, saved.Generation)}}, nil
 	})
 
 	huma.Register(s.api, op("get-webhook", http.MethodGet, "/api/v1/webhook", "read the webhook", "webhook", admins...),

@@ -53,6 +53,15 @@ func TestWebhookConfig(t *testing.T) {
 		t.Errorf("GET /webhook = %v, want %v", g, w)
 	}
 
+	// Rotating the secret: a new one, answered once, then kept by a PUT without rotation.
+	rot := h.must(200, "PUT", "/api/v1/webhook", admin, map[string]any{"url": "https://core.bank-a.example/groundtruth?v=1", "rotate_secret": true}).json(t)
+	if s2, _ := rot["secret"].(string); s2 == secret || s2 != gt.WebhookSecretGen(webhookKey, "bank-a", 1) || rot["webhook"].(map[string]any)["generation"] != 1.0 {
+		t.Errorf("rotation answered %v, want generation 1 and a new secret", rot)
+	}
+	if k := h.must(200, "PUT", "/api/v1/webhook", admin, map[string]any{"url": "https://core.bank-a.example/groundtruth?v=2"}).json(t); k["secret"] != gt.WebhookSecretGen(webhookKey, "bank-a", 1) {
+		t.Errorf("a PUT without rotation answered secret %v, want the rotated one kept", k["secret"])
+	}
+
 	// Disabling keeps the URL; another tenant has its own configuration and secret.
 	h.must(200, "PUT", "/api/v1/webhook", admin, map[string]any{"url": "http://127.0.0.1:9000/hook", "disabled": true})
 	if g := h.must(200, "GET", "/api/v1/webhook", admin, nil).json(t); g["disabled"] != true || g["url"] != "http://127.0.0.1:9000/hook" {

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -26,6 +27,8 @@ type Store interface {
 	Device(ctx context.Context, tenant, id string) (*gt.Device, error)
 	DeviceHealth(ctx context.Context, tenant, id string) (*gt.DeviceHealth, error)
 	DeviceByTokenHash(ctx context.Context, hash string) (*gt.Device, error)
+	// Tenant gives the tenant's policy (whether it requires signatures).
+	Tenant(ctx context.Context, id string) (*gt.Tenant, error)
 }
 
 // Options configure a Service. Zero fields take the defaults below.
@@ -58,6 +61,7 @@ type Service struct {
 	log     *slog.Logger
 	devices sync.Map // tenant "/" device -> *deviceState
 	tokens  sync.Map // token hash -> tokenEntry
+	signing sync.Map // tenant -> signingEntry
 
 	cmu      sync.Mutex
 	counters map[string]map[string]uint64
@@ -68,19 +72,69 @@ type tokenEntry struct {
 	at  time.Time
 }
 
+type signingEntry struct {
+	required bool
+	at       time.Time
+}
+
+// signaturesRequired reports whether the tenant's policy refuses unsigned packs; the
+// answer is reused for CacheTTL, like device lookups.
+func (s *Service) signaturesRequired(ctx context.Context, tenant string) (bool, error) {
+	now := s.o.Now()
+	if e, ok := s.signing.Load(tenant); ok {
+		if se := e.(signingEntry); now.Sub(se.at) < s.o.CacheTTL {
+			return se.required, nil
+		}
+	}
+	t, err := s.o.Store.Tenant(ctx, tenant)
+	if err != nil {
+		if gt.ErrorCode(err) == gt.ENOTFOUND {
+			return false, reject(gt.ReasonUnknown, gt.EFORBIDDEN, err)
+		}
+		return false, gt.Errorf(gt.EUNAVAILABLE, "read the tenant's policy: %v", err)
+	}
+	req := t.Policy != nil && t.Policy.RequireSignatures
+	s.signing.Store(tenant, signingEntry{required: req, at: now})
+	return req, nil
+}
+
 // deviceState is the service's view of one device. mu serialises the packs of a device
 // from check to commit, so that seq checks and digests see every earlier pack.
 type deviceState struct {
-	mu      sync.Mutex
-	loaded  bool
-	lastSeq uint64
-	recent  []string // digests of the last packs accepted, newest last
-	dev     *gt.Device
-	devAt   time.Time
+	mu       sync.Mutex
+	loaded   bool
+	lastSeq  uint64
+	recent   []string       // digests of the last packs accepted, newest last
+	inRecent map[string]int // how often each digest is in recent
+	dev      *gt.Device
+	devAt    time.Time
 
-	rl     sync.Mutex // the rate limiter's
+	rl     sync.Mutex // the rate limiter's, and the key's
 	tokens float64
 	rlAt   time.Time
+	keySrc string            // the public key pub was parsed from
+	pub    ed25519.PublicKey // nil until a signed pack came
+}
+
+// publicKey returns the device's public key parsed (gt.ParsePublicKey checks the point,
+// which costs as much as verifying a signature), reusing the last one while the device
+// keeps its key.
+func (st *deviceState) publicKey(src string) (ed25519.PublicKey, error) {
+	st.rl.Lock()
+	if st.pub != nil && st.keySrc == src {
+		pub := st.pub
+		st.rl.Unlock()
+		return pub, nil
+	}
+	st.rl.Unlock()
+	pub, err := gt.ParsePublicKey(src)
+	if err != nil {
+		return nil, err
+	}
+	st.rl.Lock()
+	st.keySrc, st.pub = src, pub
+	st.rl.Unlock()
+	return pub, nil
 }
 
 const recentDigests = 64
@@ -218,15 +272,16 @@ func (s *Service) Accept(ctx context.Context, dev *gt.Device, via string, payloa
 		return res, nil
 	}
 	data := make([]json.RawMessage, len(fresh))
+	var buf []byte
 	for i := range fresh {
-		b, err := json.Marshal(&fresh[i])
-		if err != nil {
-			return Result{}, fmt.Errorf("encode pack: %w", err)
+		start := len(buf)
+		if buf, err = AppendPack(buf, &fresh[i]); err != nil {
+			return Result{}, err
 		}
-		data[i] = b
+		data[i] = buf[start:len(buf):len(buf)]
 		res.Readings += len(fresh[i].Readings)
 	}
-	seq, err := s.o.Committer.CommitAll(ctx, dev.TenantID, data)
+	seq, err := s.o.Committer.commit(ctx, dev.TenantID, data, false)
 	if err != nil {
 		s.count(dev.ID, gt.ReasonUnavailable)
 		return Result{}, err
@@ -342,7 +397,7 @@ func (s *Service) load(ctx context.Context, st *deviceState, dev *gt.Device) err
 	default:
 		st.lastSeq = h.LastSeq
 		if h.LastDigest != "" {
-			st.recent = append(st.recent, h.LastDigest)
+			st.remember(h.LastDigest)
 		}
 	}
 	st.loaded = true
@@ -350,19 +405,23 @@ func (s *Service) load(ctx context.Context, st *deviceState, dev *gt.Device) err
 }
 
 func (st *deviceState) seen(digest string) bool {
-	for _, d := range st.recent {
-		if d == digest {
-			return true
-		}
-	}
-	return false
+	_, ok := st.inRecent[digest]
+	return ok
 }
 
 func (st *deviceState) remember(digest string) {
+	if st.inRecent == nil {
+		st.inRecent = make(map[string]int, recentDigests)
+	}
 	if len(st.recent) == recentDigests {
+		old := st.recent[0]
 		st.recent = append(st.recent[:0], st.recent[1:]...)
+		if st.inRecent[old]--; st.inRecent[old] <= 0 {
+			delete(st.inRecent, old)
+		}
 	}
 	st.recent = append(st.recent, digest)
+	st.inRecent[digest]++
 }
 
 // current returns the device as the store has it now (public key, calibration, disabled),
@@ -425,9 +484,19 @@ func (s *Service) parse(ctx context.Context, st *deviceState, dev *gt.Device, vi
 		return nil, reject(gt.ReasonAuth, gt.EFORBIDDEN, errors.New("device is disabled"))
 	}
 	if !batch {
-		p, err := s.parseOne(cur, via, body, received)
+		p, err := s.parseOne(st, cur, via, body, received)
 		if err != nil {
 			return nil, err
+		}
+		if !p.Signed {
+			req, err := s.signaturesRequired(ctx, cur.TenantID)
+			if err != nil {
+				return nil, err
+			}
+			if req {
+				return nil, reject(gt.ReasonUnsigned, gt.EFORBIDDEN, gt.FieldErrorf("signature",
+					"the tenant's policy requires signed packs: send a compact JWS (EdDSA) with the device's key"))
+			}
 		}
 		return []gt.DevicePack{p}, nil
 	}
@@ -447,7 +516,7 @@ func (s *Service) parse(ctx context.Context, st *deviceState, dev *gt.Device, vi
 		if err := json.Unmarshal(raw, &compact); err != nil || !strings.HasPrefix(compact, "ey") {
 			return nil, reject(gt.ReasonMalformed, gt.EINVALID, gt.FieldErrorf(fmt.Sprintf("[%d]", i), "must be a compact JWS string"))
 		}
-		p, err := s.parseOne(cur, via, []byte(compact), received)
+		p, err := s.parseOne(st, cur, via, []byte(compact), received)
 		if err != nil {
 			var r *Rejection
 			if errors.As(err, &r) {
@@ -471,7 +540,7 @@ func isJWSArray(b []byte) bool {
 }
 
 // parseOne parses one pack: a compact JWS or an unsigned SenML pack or plain object.
-func (s *Service) parseOne(dev *gt.Device, via string, body []byte, received time.Time) (gt.DevicePack, error) {
+func (s *Service) parseOne(st *deviceState, dev *gt.Device, via string, body []byte, received time.Time) (gt.DevicePack, error) {
 	sum := sha256.Sum256(body)
 	p := gt.DevicePack{Device: dev.ID, Via: via, Received: received, Digest: hex.EncodeToString(sum[:16])}
 	payload := body
@@ -492,7 +561,7 @@ func (s *Service) parseOne(dev *gt.Device, via string, body []byte, received tim
 		if dev.PublicKey == "" {
 			return p, reject(gt.ReasonSignature, gt.EFORBIDDEN, gt.FieldErrorf("signature", "device has no public key registered"))
 		}
-		pub, err := gt.ParsePublicKey(dev.PublicKey)
+		pub, err := st.publicKey(dev.PublicKey)
 		if err != nil {
 			return p, reject(gt.ReasonSignature, gt.EFORBIDDEN, err)
 		}

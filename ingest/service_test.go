@@ -23,6 +23,17 @@ type fakeStore struct {
 	devices map[string]*gt.Device // tenant/id
 	tokens  map[string]*gt.Device // hash
 	health  map[string]*gt.DeviceHealth
+	tenants map[string]*gt.Tenant
+}
+
+func (f *fakeStore) Tenant(_ context.Context, id string) (*gt.Tenant, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if t, ok := f.tenants[id]; ok {
+		c := *t
+		return &c, nil
+	}
+	return nil, gt.Errorf(gt.ENOTFOUND, "tenant %s not found", id)
 }
 
 func (f *fakeStore) Device(_ context.Context, tenant, id string) (*gt.Device, error) {
@@ -69,10 +80,13 @@ func newFixture(t *testing.T, o ingest.Options) *fixture {
 		devices: map[string]*gt.Device{"bank-a/cell-1": f.dev, "bank-a/cell-2": f.sdev},
 		tokens:  map[string]*gt.Device{gt.HashSecret("tok-1"): f.dev},
 		health:  map[string]*gt.DeviceHealth{},
+		tenants: map[string]*gt.Tenant{"bank-a": {ID: "bank-a", Name: "A"}},
 	}
 	c, _ := startCommitter(t, f.j, ingest.CommitterOptions{})
 	o.Committer, o.Store = c, f.store
-	o.Now = func() time.Time { return now }
+	if o.Now == nil {
+		o.Now = func() time.Time { return now }
+	}
 	svc, err := ingest.NewService(o)
 	if err != nil {
 		t.Fatal(err)
@@ -338,4 +352,65 @@ func TestStatusAndDisabledDevices(t *testing.T) {
 func mustCommitter(t *testing.T, j gt.Journal) *ingest.Committer {
 	c, _ := startCommitter(t, j, ingest.CommitterOptions{})
 	return c
+}
+
+// TestTenantMayRequireSignatures: under a policy that requires signatures an unsigned
+// pack is refused as unsigned and nothing is appended, a signed one is accepted; the
+// policy's change takes effect once the cached answer expires.
+func TestTenantMayRequireSignatures(t *testing.T) {
+	clock := now
+	f := newFixture(t, ingest.Options{CacheTTL: time.Second, Now: func() time.Time { return clock }})
+	f.store.mu.Lock()
+	f.store.tenants["bank-a"].Policy = &gt.Policy{RequireSignatures: true}
+	f.store.mu.Unlock()
+	ctx := context.Background()
+	_, err := f.svc.Accept(ctx, f.dev, gt.ViaMQTT, []byte(senmlPack))
+	if ingest.ReasonOf(err) != gt.ReasonUnsigned || gt.ErrorCode(err) != gt.EFORBIDDEN || gt.ErrorField(err) != "signature" {
+		t.Fatalf("unsigned pack under the policy: %v (reason %q)", err, ingest.ReasonOf(err))
+	}
+	if ps := f.packs(t); len(ps) != 1 || ps[0].Rejected == nil || ps[0].Rejected.Reason != gt.ReasonUnsigned || len(ps[0].Readings) != 0 {
+		t.Fatalf("journal holds %+v, want only the refusal", ps)
+	}
+	if res, err := f.svc.Accept(ctx, f.sdev, gt.ViaMQTT, f.sign(t, 1, senmlPack)); err != nil || res.Packs != 1 {
+		t.Fatalf("signed pack: %+v %v", res, err)
+	}
+	f.store.mu.Lock()
+	f.store.tenants["bank-a"].Policy = &gt.Policy{}
+	f.store.mu.Unlock()
+	if _, err := f.svc.Accept(ctx, f.dev, gt.ViaMQTT, []byte(senmlPack)); ingest.ReasonOf(err) != gt.ReasonUnsigned {
+		t.Fatalf("within the cache's second: %v", err)
+	}
+	clock = clock.Add(time.Second)
+	if res, err := f.svc.Accept(ctx, f.dev, gt.ViaMQTT, []byte(senmlPack)); err != nil || res.Packs != 1 {
+		t.Fatalf("unsigned pack once the policy allows it: %+v %v", res, err)
+	}
+}
+
+// TestNewPublicKeyTakesEffect: the parsed key is reused only while the device keeps it;
+// once the device is read again with a new key, packs signed with the old key are
+// refused and packs signed with the new one accepted.
+func TestNewPublicKeyTakesEffect(t *testing.T) {
+	clock := now
+	f := newFixture(t, ingest.Options{CacheTTL: time.Second, Now: func() time.Time { return clock }})
+	ctx := context.Background()
+	if _, err := f.svc.Accept(ctx, f.sdev, gt.ViaMQTT, f.sign(t, 1, senmlPack)); err != nil {
+		t.Fatalf("signed with the registered key: %v", err)
+	}
+	pub, key, _ := ed25519.GenerateKey(nil)
+	f.store.mu.Lock()
+	d := *f.store.devices["bank-a/cell-2"]
+	d.PublicKey = base64.RawURLEncoding.EncodeToString(pub)
+	f.store.devices["bank-a/cell-2"] = &d
+	f.store.mu.Unlock()
+	clock = clock.Add(time.Second)
+	if _, err := f.svc.Accept(ctx, f.sdev, gt.ViaMQTT, f.sign(t, 2, senmlPack)); ingest.ReasonOf(err) != gt.ReasonSignature {
+		t.Fatalf("signed with the replaced key: %v, want %s", err, gt.ReasonSignature)
+	}
+	jws, err := ingest.Sign(key, f.sdev.ID, 3, []byte(senmlPack))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Accept(ctx, f.sdev, gt.ViaMQTT, jws); err != nil {
+		t.Fatalf("signed with the new key: %v", err)
+	}
 }

@@ -72,18 +72,22 @@ func (j *Journal) encode(ev *groundtruth.Event) (*nats.Msg, error) {
 	if ev.ID == "" {
 		return nil, groundtruth.FieldErrorf("id", "is required")
 	}
-	e := *ev
-	e.Seq = 0
-	// Without HTML escaping, Data is stored as given (compacted).
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(&e); err != nil {
-		return nil, fmt.Errorf("journal: encode event %q: %w", ev.ID, err)
+	data, ok := appendEventFast(make([]byte, 0, len(ev.Data)+256), ev)
+	if !ok {
+		e := *ev
+		e.Seq = 0
+		// Without HTML escaping, Data is stored as given (compacted).
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(&e); err != nil {
+			return nil, fmt.Errorf("journal: encode event %q: %w", ev.ID, err)
+		}
+		data = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	}
 	return &nats.Msg{
 		Subject: j.subject,
-		Data:    bytes.TrimSuffix(buf.Bytes(), []byte("\n")),
+		Data:    data,
 		Header: nats.Header{
 			jetstream.MsgIDHeader:          []string{ev.ID},
 			jetstream.ExpectedStreamHeader: []string{j.name},

@@ -55,7 +55,7 @@ func decodeFast(data []byte, ev *groundtruth.Event) bool {
 	if bytes.HasPrefix(p, []byte(`,"data":`)) && len(p) > len(`,"data":`) {
 		raw := p[len(`,"data":`) : len(p)-1]
 		if len(raw) < 2 || !(raw[0] == '{' && raw[len(raw)-1] == '}' || raw[0] == '[' && raw[len(raw)-1] == ']') ||
-			!json.Valid(raw) {
+			!compactValid(raw) && !json.Valid(raw) {
 			return false
 		}
 		ev.Data = bytes.Clone(raw)

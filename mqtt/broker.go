@@ -1,18 +1,21 @@
 // Package mqtt is the embedded MQTT broker through which devices publish readings
 // (SPEC §5.1). It wraps github.com/mochi-mqtt/server/v2 behind a small API: devices log in
-// with username = device id and password = device token, may publish only to their own
+// with username = device id and password = device token, or, on the TLS listener, with a
+// client certificate registered for the device; they may publish only to their own
 // gt/v1/{tenant}/{device}/up and .../status topics, and receive the PUBACK of a QoS 1
 // reading only after the PublishHandler returned.
 package mqtt
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
@@ -54,20 +57,62 @@ type StatusHandler interface {
 	HandleStatus(ctx context.Context, dev *groundtruth.Device, payload []byte, will bool)
 }
 
-// Options configures a Broker.
-type Options struct {
-	Addr       string         // TCP address to listen on, e.g. ":1883" or "127.0.0.1:0"
-	Devices    DeviceLookup   // required
-	Handler    PublishHandler // required
-	Status     StatusHandler  // optional; status messages are dropped when nil
-	Logger     *slog.Logger   // optional; discards when nil
-	MaxPayload int            // largest payload in bytes; DefaultMaxPayload when 0
+// CertificateLookup finds the device that registered a TLS client certificate, by the
+// certificate's fingerprint (groundtruth.CertFingerprint). It returns a
+// *groundtruth.Error with code ENOTFOUND when no device registered it and ECONFLICT when
+// more than one did (the broker then trusts none of them). It must be safe for
+// concurrent use. CertificateIndex implements it.
+type CertificateLookup interface {
+	DeviceByCertificate(ctx context.Context, fingerprint string) (*groundtruth.Device, error)
 }
+
+// TLSOptions configures the broker's TLS listener. The broker asks every client for a
+// certificate but verifies no chain: a certificate identifies a device only when its
+// fingerprint is registered (Options.Certificates), so tenants share no CA.
+type TLSOptions struct {
+	Addr        string          // TCP address to listen on, e.g. ":8883" or "127.0.0.1:0"
+	Certificate tls.Certificate // the broker's own certificate chain and private key
+}
+
+// Options configures a Broker. At least one of Addr and TLS is required.
+type Options struct {
+	Addr    string         // plain TCP address to listen on, e.g. ":1883"; "" for none
+	TLS     *TLSOptions    // the TLS listener; nil for none
+	Devices DeviceLookup   // required
+	Handler PublishHandler // required
+	Status  StatusHandler  // optional; status messages are dropped when nil
+	// Certificates recognises devices by their TLS client certificate; nil accepts only
+	// tokens, on either listener.
+	Certificates CertificateLookup
+	Logger       *slog.Logger     // optional; discards when nil
+	MaxPayload   int              // largest payload in bytes; DefaultMaxPayload when 0
+	Now          func() time.Time // checks client certificates' validity; time.Now when nil
+}
+
+// ListenError is New's error when a listener cannot open its address (taken, or not an
+// address).
+type ListenError struct {
+	Addr string
+	TLS  bool // the TLS listener's address
+	Err  error
+}
+
+// Error names the address and, for the TLS listener, says so.
+func (e *ListenError) Error() string {
+	if e.TLS {
+		return fmt.Sprintf("mqtt: cannot listen on %s (TLS): %v", e.Addr, e.Err)
+	}
+	return fmt.Sprintf("mqtt: cannot listen on %s: %v", e.Addr, e.Err)
+}
+
+// Unwrap returns the error of net.Listen.
+func (e *ListenError) Unwrap() error { return e.Err }
 
 // Broker is an MQTT 3.1.1/5 broker for devices. Create it with New, run it with Serve.
 type Broker struct {
 	srv      *mochi.Server
-	ln       *listener
+	lns      []*listener // the plain listener first, when there is one
+	tlsLn    *listener   // nil without TLS
 	log      *slog.Logger
 	counters *counters
 
@@ -78,9 +123,18 @@ type Broker struct {
 	closeErr  error
 }
 
-// New validates o, opens the listening socket and returns a broker that is not yet
+// New validates o, opens the listening sockets and returns a broker that is not yet
 // serving. A taken address is an error naming it.
 func New(o Options) (*Broker, error) {
+	if o.Addr == "" && o.TLS == nil {
+		return nil, errors.New("mqtt: Options.Addr or Options.TLS is required")
+	}
+	if o.TLS != nil && o.TLS.Certificate.PrivateKey == nil {
+		return nil, errors.New("mqtt: Options.TLS needs the broker's certificate and private key")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	if o.Devices == nil {
 		return nil, errors.New("mqtt: Options.Devices is required")
 	}
@@ -97,9 +151,33 @@ func New(o Options) (*Broker, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	nl, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("mqtt: cannot listen on %s: %w", o.Addr, err)
+	var lns []*listener
+	closeAll := func() {
+		for _, l := range lns {
+			l.stop()
+		}
+	}
+	if o.Addr != "" {
+		nl, err := net.Listen("tcp", o.Addr)
+		if err != nil {
+			return nil, &ListenError{Addr: o.Addr, Err: err}
+		}
+		lns = append(lns, newListener("devices", nl, nil))
+	}
+	if o.TLS != nil {
+		nl, err := net.Listen("tcp", o.TLS.Addr)
+		if err != nil {
+			closeAll()
+			return nil, &ListenError{Addr: o.TLS.Addr, TLS: true, Err: err}
+		}
+		lns = append(lns, newListener("devices-tls", nl, &tls.Config{
+			Certificates: []tls.Certificate{o.TLS.Certificate},
+			MinVersion:   tls.VersionTLS12,
+			// Any certificate is requested and none is verified against a CA: the hook
+			// recognises a registered fingerprint. Go still checks that the client holds
+			// the certificate's private key (CertificateVerify).
+			ClientAuth: tls.RequestClientCert,
+		}))
 	}
 
 	caps := mochi.NewDefaultServerCapabilities()
@@ -117,25 +195,38 @@ func New(o Options) (*Broker, error) {
 	})
 
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &Broker{srv: srv, log: log, counters: newCounters(), ctx: ctx, cancel: cancel}
-	b.ln = &listener{id: "devices", ln: nl}
-	h := &hook{b: b, devices: o.Devices, handler: o.Handler, status: o.Status,
+	b := &Broker{srv: srv, lns: lns, log: log, counters: newCounters(), ctx: ctx, cancel: cancel}
+	h := &hook{b: b, devices: o.Devices, certs: o.Certificates, now: o.Now, handler: o.Handler, status: o.Status,
 		maxPayload: o.MaxPayload, conns: map[*mochi.Client]*groundtruth.Device{}}
 	if err := srv.AddHook(h, nil); err != nil {
-		nl.Close()
+		closeAll()
 		cancel()
 		return nil, fmt.Errorf("mqtt: add hook: %w", err)
 	}
-	if err := srv.AddListener(b.ln); err != nil {
-		nl.Close()
-		cancel()
-		return nil, fmt.Errorf("mqtt: add listener on %s: %w", o.Addr, err)
+	for _, l := range lns {
+		if l.tls != nil {
+			b.tlsLn = l
+		}
+		if err := srv.AddListener(l); err != nil {
+			closeAll()
+			cancel()
+			return nil, fmt.Errorf("mqtt: add listener on %s: %w", l.Address(), err)
+		}
 	}
 	return b, nil
 }
 
-// Addr returns the address the broker listens on.
-func (b *Broker) Addr() net.Addr { return b.ln.ln.Addr() }
+// Addr returns the address of the plain listener, or of the TLS listener when there is
+// no plain one.
+func (b *Broker) Addr() net.Addr { return b.lns[0].ln.Addr() }
+
+// TLSAddr returns the address of the TLS listener, nil when there is none.
+func (b *Broker) TLSAddr() net.Addr {
+	if b.tlsLn == nil {
+		return nil
+	}
+	return b.tlsLn.ln.Addr()
+}
 
 // Serve accepts connections until ctx is done, then closes the broker and returns nil.
 func (b *Broker) Serve(ctx context.Context) error {
@@ -156,17 +247,37 @@ func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
 		b.cancel()
 		b.closeErr = b.srv.Close()
-		b.ln.ln.Close() // in case Serve never ran
+		for _, l := range b.lns {
+			l.stop() // in case Serve never ran
+		}
 	})
 	return b.closeErr
 }
 
+// handshakeTimeout bounds a client's TLS handshake.
+const handshakeTimeout = 10 * time.Second
+
 // listener adapts an open net.Listener to mochi's listeners.Listener so New can report
-// a taken address and Addr the chosen port.
+// a taken address and Addr the chosen port. With tls set it completes each client's TLS
+// handshake before mochi reads the CONNECT, so the hook sees the client certificate.
 type listener struct {
-	id   string
-	ln   net.Listener
-	once sync.Once
+	id     string
+	ln     net.Listener
+	tls    *tls.Config     // nil for plain TCP
+	ctx    context.Context // cancelled by stop: ends handshakes in progress
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+func newListener(id string, ln net.Listener, cfg *tls.Config) *listener {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &listener{id: id, ln: ln, tls: cfg, ctx: ctx, cancel: cancel}
+}
+
+// stop closes the socket and ends the handshakes in progress.
+func (l *listener) stop() {
+	l.cancel()
+	l.ln.Close()
 }
 
 func (l *listener) Init(*slog.Logger) error { return nil }
@@ -180,13 +291,27 @@ func (l *listener) Serve(establish listeners.EstablishFn) {
 		if err != nil {
 			return // closed
 		}
-		go establish(l.id, conn) //nolint:errcheck // mochi logs connection errors itself
+		if l.tls == nil {
+			go establish(l.id, conn) //nolint:errcheck // mochi logs connection errors itself
+			continue
+		}
+		go func() {
+			tc := tls.Server(conn, l.tls)
+			ctx, cancel := context.WithTimeout(l.ctx, handshakeTimeout)
+			err := tc.HandshakeContext(ctx)
+			cancel()
+			if err != nil {
+				tc.Close() // a failed handshake is the client's problem; nothing to log
+				return
+			}
+			establish(l.id, tc) //nolint:errcheck // mochi logs connection errors itself
+		}()
 	}
 }
 
 func (l *listener) Close(closeClients listeners.CloseFn) {
 	l.once.Do(func() {
-		l.ln.Close()
+		l.stop()
 		closeClients(l.id)
 	})
 }

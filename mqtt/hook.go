@@ -3,6 +3,7 @@ package mqtt
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"strings"
 	"sync"
@@ -24,6 +25,8 @@ type hook struct {
 	mochi.HookBase
 	b          *Broker
 	devices    DeviceLookup
+	certs      CertificateLookup // nil: tokens only
+	now        func() time.Time
 	handler    PublishHandler
 	status     StatusHandler
 	maxPayload int
@@ -56,29 +59,49 @@ func (h *hook) OnPacketEncode(cl *mochi.Client, pk packets.Packet) packets.Packe
 	return pk
 }
 
-// OnConnectAuthenticate accepts a CONNECT when the password is the token of an enabled
-// device whose id is the username. The client id must be empty or the device id, so one
-// device cannot take over another's session. A false return makes mochi answer 0x86
-// (0x05 Not Authorized to MQTT 3.1.1 clients).
+// OnConnectAuthenticate accepts a CONNECT that identifies one enabled device, by a client
+// certificate whose fingerprint the device registered (TLS listener only) or by username
+// = device id and password = the device's token. When a client presents both, they must
+// name the same device. A certificate that is not registered, is registered by several
+// devices or is outside its validity period identifies nobody: the token, if any,
+// decides. The username, when given, must be the device id, and the client id must be
+// empty or the device id, so one device cannot take over another's session. A false
+// return makes mochi answer 0x86 Bad User Name or Password (0x05 Not Authorized to MQTT
+// 3.1.1 clients) whichever credential failed, so the answer does not tell an unknown
+// certificate from a wrong token.
 func (h *hook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bool {
 	user := string(pk.Connect.Username)
 	token := string(pk.Connect.Password)
-	if user == "" || token == "" {
+	ctx, cancel := context.WithTimeout(h.b.ctx, authTimeout)
+	defer cancel()
+	dev := h.certificateDevice(ctx, cl)
+	if token != "" {
+		if user == "" {
+			h.b.counters.add("", reasonAuthFailed)
+			return false
+		}
+		td, err := h.devices.DeviceByToken(ctx, token)
+		if err != nil || td == nil {
+			if err != nil && groundtruth.ErrorCode(err) != groundtruth.ENOTFOUND {
+				h.b.log.Warn("mqtt device lookup", "username", user, "error", err)
+			}
+			h.b.counters.add("", reasonAuthFailed)
+			return false
+		}
+		if dev != nil && (dev.TenantID != td.TenantID || dev.ID != td.ID) {
+			h.b.counters.add(td.ID, reasonAuthFailed)
+			h.b.log.Info("mqtt connect refused: the certificate and the token are of different devices",
+				"device", td.ID, "tenant", td.TenantID, "certificate_device", dev.ID, "certificate_tenant", dev.TenantID)
+			return false
+		}
+		dev = td
+	}
+	if dev == nil {
 		h.b.counters.add("", reasonAuthFailed)
 		return false
 	}
-	ctx, cancel := context.WithTimeout(h.b.ctx, authTimeout)
-	defer cancel()
-	dev, err := h.devices.DeviceByToken(ctx, token)
-	switch {
-	case err != nil || dev == nil:
-		if err != nil && groundtruth.ErrorCode(err) != groundtruth.ENOTFOUND {
-			h.b.log.Warn("mqtt device lookup", "username", user, "error", err)
-		}
-		h.b.counters.add("", reasonAuthFailed)
-		return false
-	case dev.ID != user || dev.Disabled ||
-		(pk.Connect.ClientIdentifier != "" && pk.Connect.ClientIdentifier != dev.ID):
+	if (user != "" && user != dev.ID) || dev.Disabled ||
+		(pk.Connect.ClientIdentifier != "" && pk.Connect.ClientIdentifier != dev.ID) {
 		h.b.counters.add(dev.ID, reasonAuthFailed)
 		h.b.log.Info("mqtt connect refused", "username", user, "device", dev.ID,
 			"disabled", dev.Disabled, "client_id", pk.Connect.ClientIdentifier)
@@ -88,6 +111,39 @@ func (h *hook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bool {
 	h.conns[cl] = dev
 	h.mu.Unlock()
 	return true
+}
+
+// certificateDevice returns the device whose registered certificate the client presented
+// in its TLS handshake, or nil. The handshake proved that the client holds the
+// certificate's key; no chain is verified, the fingerprint is the identity.
+func (h *hook) certificateDevice(ctx context.Context, cl *mochi.Client) *groundtruth.Device {
+	tc, ok := cl.Net.Conn.(*tls.Conn)
+	if !ok || h.certs == nil {
+		return nil
+	}
+	peer := tc.ConnectionState().PeerCertificates
+	if len(peer) == 0 {
+		return nil
+	}
+	leaf := peer[0]
+	dev, err := h.certs.DeviceByCertificate(ctx, groundtruth.CertFingerprint(leaf.Raw))
+	switch groundtruth.ErrorCode(err) {
+	case "":
+	case groundtruth.ENOTFOUND:
+		return nil
+	case groundtruth.ECONFLICT:
+		h.b.log.Warn("mqtt client certificate refused: registered by more than one device", "remote", cl.Net.Remote, "error", err)
+		return nil
+	default:
+		h.b.log.Warn("mqtt device lookup by certificate", "remote", cl.Net.Remote, "error", err)
+		return nil
+	}
+	if now := h.now(); now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+		h.b.log.Info("mqtt client certificate refused: outside its validity period", "device", dev.ID,
+			"tenant", dev.TenantID, "not_after", leaf.NotAfter.UTC())
+		return nil
+	}
+	return dev
 }
 
 // OnDisconnect forgets the connection. mochi sends the will before calling it.

@@ -62,9 +62,9 @@ func (n *Node) SubmitAsync(ctx context.Context, events ...gt.Event) ([]uint64, e
 }
 
 // Command submits one event of the given type and data on behalf of actor, stamped with
-// the current time as its event time.
+// the node's current time (Options.Now) as its event time.
 func (n *Node) Command(ctx context.Context, typ gt.EventType, tenant, actor string, data any) (uint64, error) {
-	ev, err := gt.NewEvent(typ, tenant, time.Now(), actor, data)
+	ev, err := gt.NewEvent(typ, tenant, n.now(), actor, data)
 	if err != nil {
 		return 0, fmt.Errorf("encode %s: %w", typ, err)
 	}

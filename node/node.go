@@ -41,6 +41,9 @@ type Options struct {
 	// actions this way). It must return quickly and must not keep or modify c; a slow
 	// hook delays every write.
 	OnProjected func(c *gt.Changes)
+	// Now stamps the events the node creates (commands and ticks); time.Now when nil. A
+	// scenario run gives the node its simulated clock.
+	Now func() time.Time
 }
 
 // Node owns an engine and the goroutine that feeds it. Submit and the read methods are
@@ -62,6 +65,7 @@ type Node struct {
 	waiters waiters
 	m       metrics
 	stopErr error
+	now     func() time.Time
 }
 
 // New returns a node; call Run to start it.
@@ -81,8 +85,11 @@ func New(o Options) (*Node, error) {
 	if o.HoldEvents <= 0 {
 		o.HoldEvents = 1000
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	n := &Node{j: o.Journal, s: o.Store, log: o.Logger, snapEach: o.SnapshotEvery,
-		holdFor: o.HoldFor, holdEvents: o.HoldEvents, tickEvery: o.TickEvery, projected: o.OnProjected,
+		holdFor: o.HoldFor, holdEvents: o.HoldEvents, tickEvery: o.TickEvery, projected: o.OnProjected, now: o.Now,
 		ready: make(chan struct{}), stopped: make(chan struct{}), waiters: newWaiters(), m: newMetrics()}
 	if o.Registerer != nil {
 		if err := n.m.register(o.Registerer, n); err != nil {
@@ -258,8 +265,8 @@ func (n *Node) tick(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
-			ev, err := gt.NewEvent(gt.EventTick, "", now, "node", nil)
+		case <-t.C:
+			ev, err := gt.NewEvent(gt.EventTick, "", n.now(), "node", nil)
 			if err == nil {
 				_, err = n.j.Append(ctx, []gt.Event{ev})
 			}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -24,6 +26,8 @@ var (
 	alerts      = (&docTable[gt.Alert]{Doc: projection.Alerts}).init()
 	actions     = (&docTable[gt.Action]{Doc: projection.Actions}).init()
 	inspections = (&docTable[gt.Inspection]{Doc: projection.Inspections}).init()
+	loanPoints  = (&docTable[gt.LoanPoint]{Doc: projection.LoanPoints}).init()
+	fieldObs    = (&docTable[gt.FieldObservation]{Doc: projection.FieldObservations}).init()
 )
 
 // docArray is the array type a column of a Doc is sent as.
@@ -192,6 +196,8 @@ func queueRisk(b *pgx.Batch, labels []string, c *gt.Changes) ([]string, error) {
 		func() ([]string, error) { return alerts.queue(b, labels, c.Alerts) },
 		func() ([]string, error) { return actions.queue(b, labels, c.Actions) },
 		func() ([]string, error) { return inspections.queue(b, labels, c.Inspections) },
+		func() ([]string, error) { return loanPoints.queue(b, labels, c.LoanPoints) },
+		func() ([]string, error) { return fieldObs.queue(b, labels, c.FieldObservations) },
 	} {
 		if labels, err = q(); err != nil {
 			return nil, err
@@ -269,6 +275,22 @@ func (s *Store) Valuation(ctx context.Context, tenant, collateral string) (*gt.V
 // LoanRisk returns the latest metrics of a tenant's loan, or an ENOTFOUND error.
 func (s *Store) LoanRisk(ctx context.Context, tenant, loan string) (*gt.LoanRisk, error) {
 	return loanRisks.one(ctx, s.pool, tenant, loan)
+}
+
+// LoanPoints returns the hourly points of a loan starting in [from, to), oldest first,
+// at most limit (the newest).
+func (s *Store) LoanPoints(ctx context.Context, tenant, loan string, from, to time.Time, limit int) ([]gt.LoanPoint, error) {
+	ps, err := loanPoints.list(ctx, s.pool, tenant, projection.LoanPointsQuery(tenant, loan, from, to, limit))
+	slices.Reverse(ps)
+	return ps, err
+}
+
+// FieldObservations returns a crop field's observations acquired in [from, to), oldest
+// first, at most limit (the newest).
+func (s *Store) FieldObservations(ctx context.Context, tenant, collateral string, from, to time.Time, limit int) ([]gt.FieldObservation, error) {
+	os, err := fieldObs.list(ctx, s.pool, tenant, projection.FieldObservationsQuery(tenant, collateral, from, to, limit))
+	slices.Reverse(os)
+	return os, err
 }
 
 // LoanRisks returns one page of a tenant's loan metrics in band (any when empty), by

@@ -325,3 +325,20 @@ func (s *Store) Series(ctx context.Context, tenant string, q gt.SeriesQuery) ([]
 	}
 	return []gt.SeriesPoint{}, nil
 }
+
+// PruneSeries deletes the one-minute buckets that start before before, in batches of
+// 10,000 rows so that no transaction holds many locks; it returns how many it deleted.
+func (s *Store) PruneSeries(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	for {
+		tag, err := s.pool.Exec(ctx, `DELETE FROM series_buckets WHERE ctid IN
+			(SELECT ctid FROM series_buckets WHERE start < $1 LIMIT 10000)`, before)
+		if err != nil {
+			return n, fmt.Errorf("prune series: %w", err)
+		}
+		n += tag.RowsAffected()
+		if tag.RowsAffected() < 10000 {
+			return n, nil
+		}
+	}
+}

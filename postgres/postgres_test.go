@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,5 +132,31 @@ func TestOpenUnreachable(t *testing.T) {
 	if err == nil {
 		s.Close()
 		t.Fatal("Open(port 1) = nil error, want one")
+	}
+}
+
+// TestWriterLock: one store of a schema holds the writer lock; a second store of the
+// same schema is refused, naming the schema, until the first closes.
+func TestWriterLock(t *testing.T) {
+	ctx := context.Background()
+	u := schemaURL(t)
+	a, err := postgres.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.LockWriter(ctx); err != nil {
+		t.Fatalf("first writer: %v", err)
+	}
+	b, err := postgres.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.LockWriter(ctx); err == nil || !strings.Contains(err.Error(), "another groundtruth server") || !strings.Contains(err.Error(), "gt_test_") {
+		t.Fatalf("second writer: %v, want refused naming the schema", err)
+	}
+	a.Close()
+	if err := b.LockWriter(ctx); err != nil {
+		t.Errorf("after the first closed: %v", err)
 	}
 }

@@ -23,7 +23,9 @@ type PortfolioRow struct {
 const (
 	partLoans  = "loans"  // by band and exposure currency: loans and exposure
 	partValue  = "value"  // by collateral value currency: value
+	partCredit = "credit" // by exposure currency: expected loss (n) and RWA (amount)
 	partAlerts = "alerts" // open alerts by severity
+	partLTV    = "ltv"    // loans by LTV bucket
 	loansOf    = " loans" // suffix of the part counting a valuation dimension's loans
 )
 
@@ -76,10 +78,13 @@ func PortfolioQuery(tenant string) Query {
 	}
 	add(partLoans, "band", "exposure_currency", "COUNT(*)", "SUM(exposure_amount)",
 		"loan_risks WHERE tenant_id = ? GROUP BY band, exposure_currency", tenant)
+	add(partCredit, "''", "exposure_currency", "SUM(el_amount)", "SUM(rwa_amount)",
+		"loan_risks WHERE tenant_id = ? GROUP BY exposure_currency", tenant)
 	add(partValue, "''", "value_currency", "COUNT(*)", "SUM(value_amount)",
 		"loan_risks WHERE tenant_id = ? GROUP BY value_currency", tenant)
 	add(partAlerts, "severity", "''", "COUNT(*)", "0",
 		"alerts WHERE tenant_id = ? AND state = ? AND status <> ? GROUP BY severity", tenant, gt.AlertFiring, gt.AlertClosed)
+	add(partLTV, ltvBucket, "''", "COUNT(*)", "0", "loan_risks WHERE tenant_id = ? GROUP BY 2", tenant)
 	add(DimCoreEnterprise, "core_enterprise_id", "value_currency", "COUNT(*)", "SUM(value_amount)",
 		"loan_risks WHERE tenant_id = ? AND core_enterprise_id <> '' GROUP BY core_enterprise_id, value_currency", tenant)
 	for _, d := range valuationDims {
@@ -90,6 +95,14 @@ func PortfolioQuery(tenant string) Query {
 	}
 	return Query{SQL: strings.Join(parts, ""), Args: args}
 }
+
+// LTVBuckets are the buckets of Portfolio.LTVs, in order.
+var LTVBuckets = []string{"<50%", "50-60%", "60-70%", "70-80%", "80-90%", "90-100%", ">=100%", "none"}
+
+// ltvBucket is the SQL of a loan's LTV bucket.
+const ltvBucket = `CASE WHEN ltv IS NULL THEN 'none' WHEN ltv < 0.5 THEN '<50%' WHEN ltv < 0.6 THEN '50-60%'
+	WHEN ltv < 0.7 THEN '60-70%' WHEN ltv < 0.8 THEN '70-80%' WHEN ltv < 0.9 THEN '80-90%'
+	WHEN ltv < 1.0 THEN '90-100%' ELSE '>=100%' END`
 
 // Rows is what ScanPortfolio reads: *sql.Rows and pgx.Rows both have it.
 type Rows interface {
@@ -124,11 +137,15 @@ func NewPortfolio(rows []PortfolioRow) *gt.Portfolio {
 	p := &gt.Portfolio{
 		ByBand:     map[string]int{gt.BandHealthy: 0, gt.BandWarn: 0, gt.BandMarginCall: 0, gt.BandLiquidation: 0},
 		OpenAlerts: map[string]int{gt.SeverityInfo: 0, gt.SeverityWarning: 0, gt.SeverityCritical: 0},
+		LTVs:       map[string]int{},
 		Concentrations: map[string][]gt.Concentration{
 			DimCustodian: {}, DimCommodity: {}, DimRegion: {}, DimCoreEnterprise: {},
 		},
 	}
-	exposure, value := map[string]int64{}, map[string]int64{}
+	for _, b := range LTVBuckets {
+		p.LTVs[b] = 0
+	}
+	exposure, value, el, rwa := map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}
 	type group struct{ dim, key, currency string }
 	loans := map[group]int{}
 	for _, r := range rows {
@@ -139,6 +156,13 @@ func NewPortfolio(rows []PortfolioRow) *gt.Portfolio {
 			exposure[r.Currency] += r.Amount
 		case partValue:
 			value[r.Currency] += r.Amount
+		case partCredit:
+			if r.N != 0 || r.Amount != 0 { // loans with credit figures
+				el[r.Currency] += r.N
+				rwa[r.Currency] += r.Amount
+			}
+		case partLTV:
+			p.LTVs[r.Key] += int(r.N)
 		case partAlerts:
 			p.OpenAlerts[r.Key] += int(r.N)
 		default:
@@ -154,6 +178,7 @@ func NewPortfolio(rows []PortfolioRow) *gt.Portfolio {
 		}
 	}
 	p.Exposure, p.Value = sums(exposure), sums(value)
+	p.EL, p.RWA = sums(el), sums(rwa)
 	for dim, cs := range p.Concentrations {
 		total := map[string]int64{}
 		for _, c := range cs {

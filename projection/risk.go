@@ -179,21 +179,30 @@ var (
 		Cols: []Col{{Name: "tenant_id"}, {Name: "loan_id"}, {Name: "band"},
 			{Name: "exposure_amount", Type: Int}, {Name: "exposure_currency"},
 			{Name: "value_amount", Type: Int}, {Name: "value_currency"}, {Name: "ltv", Type: Float, Null: true},
-			{Name: "borrower_id"}, {Name: "core_enterprise_id"}},
+			{Name: "borrower_id"}, {Name: "core_enterprise_id"}, {Name: "el_amount", Type: Int}, {Name: "rwa_amount", Type: Int}},
 		Key: 2,
 		Values: func(r *gt.LoanRisk) []any {
 			var ltv any
 			if r.LTV != nil {
 				ltv = *r.LTV
 			}
+			var el, rwa int64
+			if c := r.Credit; c != nil {
+				el, rwa = c.EL.Amount, c.RWA.Amount
+			}
 			return []any{r.TenantID, r.LoanID, r.Band, r.Exposure.Amount, r.Exposure.Currency,
-				r.CollateralValue.Amount, r.CollateralValue.Currency, ltv, r.BorrowerID, r.CoreEnterpriseID}
+				r.CollateralValue.Amount, r.CollateralValue.Currency, ltv, r.BorrowerID, r.CoreEnterpriseID, el, rwa}
 		},
 		Tenant: func(r *gt.LoanRisk) *string { return &r.TenantID },
 		UTC: func(r *gt.LoanRisk) {
 			r.At, r.BandSince = r.At.UTC(), r.BandSince.UTC()
 			if m := r.MarginCall; m != nil {
 				m.Opened, m.CureBy = m.Opened.UTC(), m.CureBy.UTC()
+			}
+			for i := range r.Allocations {
+				if f := r.Allocations[i].FX; f != nil {
+					f.At = f.At.UTC()
+				}
 			}
 		},
 		// The collateral securing each loan, for the loans of a concentration.
@@ -242,6 +251,26 @@ var (
 		Values: func(r *gt.Action) []any { return []any{r.TenantID, r.ID, r.Kind, r.AlertID, r.State} },
 		Tenant: func(r *gt.Action) *string { return &r.TenantID },
 		UTC:    func(r *gt.Action) { r.Created, r.CureBy = r.Created.UTC(), r.CureBy.UTC() },
+	}
+	LoanPoints = Doc[gt.LoanPoint]{
+		Table: "loan_points", Noun: "point of loan",
+		Cols: []Col{{Name: "tenant_id"}, {Name: "loan_id"}, {Name: "start_unix", Type: Int}},
+		Key:  3,
+		Values: func(r *gt.LoanPoint) []any {
+			return []any{r.TenantID, r.LoanID, r.Start.Unix()}
+		},
+		Tenant: func(r *gt.LoanPoint) *string { return &r.TenantID },
+		UTC:    func(r *gt.LoanPoint) { r.Start, r.At = r.Start.UTC(), r.At.UTC() },
+	}
+	FieldObservations = Doc[gt.FieldObservation]{
+		Table: "field_observations", Noun: "observation of field",
+		Cols: []Col{{Name: "tenant_id"}, {Name: "collateral_id"}, {Name: "at_unix", Type: Int}, {Name: "scene"}},
+		Key:  4,
+		Values: func(r *gt.FieldObservation) []any {
+			return []any{r.TenantID, r.CollateralID, r.At.Unix(), r.Scene}
+		},
+		Tenant: func(r *gt.FieldObservation) *string { return &r.TenantID },
+		UTC:    func(r *gt.FieldObservation) { r.At = r.At.UTC() },
 	}
 	Inspections = Doc[gt.Inspection]{
 		Table: "inspections", Noun: "inspection",

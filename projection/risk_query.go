@@ -3,6 +3,7 @@ package projection
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	gt "groundtruth"
 )
@@ -133,4 +134,20 @@ func RulesQuery(tenant string) Query {
 // RuleVersionsQuery selects every version of a tenant's rule, oldest first.
 func RuleVersionsQuery(tenant, name string) Query {
 	return selectFrom(&Rules, tenant).where("name = ?", name).build("version", 0)
+}
+
+// LoanPointsQuery selects the points of a loan starting in [from, to), newest first, at
+// most limit; the caller reverses them.
+func LoanPointsQuery(tenant, loan string, from, to time.Time, limit int) Query {
+	return selectFrom(&LoanPoints, tenant).where("loan_id = ?", loan).
+		where("start_unix >= ?", from.Unix()).where("start_unix < ?", to.Unix()).
+		build("start_unix DESC", limit)
+}
+
+// FieldObservationsQuery selects the observations of a crop field acquired in [from,
+// to), newest first, at most limit; the caller reverses them.
+func FieldObservationsQuery(tenant, collateral string, from, to time.Time, limit int) Query {
+	return selectFrom(&FieldObservations, tenant).where("collateral_id = ?", collateral).
+		where("at_unix >= ?", from.Unix()).where("at_unix < ?", to.Unix()).
+		build("at_unix DESC, scene DESC", limit)
 }

@@ -99,3 +99,44 @@ func (p Policy) Days(k gt.CollateralKind) float64 {
 	}
 	return defaultLiquidationDays[k]
 }
+
+// TenantPolicy returns the default policy with a tenant's own values in place of the
+// defaults (nil: the defaults). The tenant's policy is assumed valid (gt.Policy.Validate).
+func TenantPolicy(t *gt.Policy) Policy {
+	p := DefaultPolicy()
+	if t == nil {
+		return p
+	}
+	for _, f := range []struct {
+		dst *float64
+		src *float64
+	}{
+		{&p.UnsignedTrustCap, t.UnsignedTrustCap}, {&p.StaleFactor, t.StaleFactor}, {&p.Hysteresis, t.Hysteresis},
+		{&p.DisagreementK, t.DisagreementK}, {&p.OutflowTolerance, t.OutflowTolerance}, {&p.PriceShockK, t.PriceShockK},
+	} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+	if t.BlindAfter != nil {
+		p.BlindAfter = t.BlindAfter.Std()
+	}
+	if t.OutflowDwell != nil {
+		p.OutflowDwell = t.OutflowDwell.Std()
+	}
+	maps.Copy(p.Floors, t.HaircutFloors)
+	maps.Copy(p.LiquidationDays, t.LiquidationDays)
+	return p
+}
+
+// Effective returns the policy as a gt.Policy with every value set: what GET
+// /api/v1/policy shows as in effect.
+func (p Policy) Effective(requireSignatures bool) gt.Policy {
+	f := func(v float64) *float64 { return &v }
+	d := func(v time.Duration) *gt.Duration { x := gt.Duration(v); return &x }
+	return gt.Policy{RequireSignatures: requireSignatures,
+		UnsignedTrustCap: f(p.UnsignedTrustCap), StaleFactor: f(p.StaleFactor), BlindAfter: d(p.BlindAfter),
+		HaircutFloors: maps.Clone(p.Floors), LiquidationDays: maps.Clone(p.LiquidationDays), Hysteresis: f(p.Hysteresis),
+		DisagreementK: f(p.DisagreementK), OutflowTolerance: f(p.OutflowTolerance), OutflowDwell: d(p.OutflowDwell),
+		PriceShockK: f(p.PriceShockK)}
+}

@@ -54,6 +54,7 @@ type Compiled struct {
 
 	prog       cel.Program
 	scope      Scope
+	usesNow    bool
 	signalName string
 	summary    []part
 }
@@ -83,7 +84,7 @@ func Compile(r gt.Rule) (*Compiled, error) {
 	if c.prog, err = program(env, ast); err != nil {
 		return nil, gt.FieldErrorf("expr", "%v", err)
 	}
-	c.scope = scopeOf(ast)
+	c.scope, c.usesNow = scopeOf(ast)
 	c.signalName = signalNameOf(ast.NativeRep().Expr())
 	if c.summary, err = compileSummary(env, r.Summary); err != nil {
 		return nil, err
@@ -135,6 +136,10 @@ func startOf(ast *cel.Ast) string {
 // Scope returns what the rule iterates over.
 func (c *Compiled) Scope() Scope { return c.scope }
 
+// UsesNow reports whether the expression reads the variable now, so that its result can
+// change with time alone.
+func (c *Compiled) UsesNow() bool { return c.usesNow }
+
 // SignalName returns the signal name the rule requires when its expression is a
 // conjunction containing `signal.name == "literal"` (in either operand order), so the
 // engine can index rules by signal name; it returns "" otherwise.
@@ -168,15 +173,19 @@ var variableScopes = map[string]Scope{
 }
 
 // scopeOf infers the scope from the variables the expression references, ignoring
-// comprehension variables that shadow them (`[1].exists(loan, loan > 0)`).
-func scopeOf(ast *cel.Ast) Scope {
-	scope := ScopePortfolio
+// comprehension variables that shadow them (`[1].exists(loan, loan > 0)`), and reports
+// whether it reads now.
+func scopeOf(ast *cel.Ast) (Scope, bool) {
+	scope, usesNow := ScopePortfolio, false
 	var walk func(e celast.Expr, locals map[string]bool)
 	walk = func(e celast.Expr, locals map[string]bool) {
 		switch e.Kind() {
 		case celast.IdentKind:
 			if s, ok := variableScopes[e.AsIdent()]; ok && !locals[e.AsIdent()] {
 				scope = max(scope, s)
+			}
+			if e.AsIdent() == "now" && !locals["now"] {
+				usesNow = true
 			}
 		case celast.SelectKind:
 			walk(e.AsSelect().Operand(), locals)
@@ -219,7 +228,7 @@ func scopeOf(ast *cel.Ast) Scope {
 		}
 	}
 	walk(ast.NativeRep().Expr(), nil)
-	return scope
+	return scope, usesNow
 }
 
 // signalNameOf finds `signal.name == "literal"` in a conjunction. Conflicting literals

@@ -9,22 +9,23 @@ import (
 
 // Loan is the CEL variable `loan`: one loan's risk metrics. Money is in major units.
 type Loan struct {
-	ID               string  `cel:"id"`
-	Product          string  `cel:"product"`
-	Status           string  `cel:"status"`
-	Band             string  `cel:"band"`      // healthy, warn, margin_call or liquidation
-	PrevBand         string  `cel:"prev_band"` // the band before the latest change
-	Currency         string  `cel:"currency"`
-	BorrowerID       string  `cel:"borrower_id"`
-	CoreEnterpriseID string  `cel:"core_enterprise_id"`
-	LTV              float64 `cel:"ltv"` // exposure / value; 1e9 when value is 0 and exposure > 0
-	Exposure         float64 `cel:"exposure"`
-	Value            float64 `cel:"value"`    // sum of allocated collateral value
-	Coverage         float64 `cel:"coverage"` // value / exposure
-	DaysPastDue      int64   `cel:"days_past_due"`
-	WarnLTV          float64 `cel:"warn_ltv"`
-	MarginCallLTV    float64 `cel:"margin_call_ltv"`
-	LiquidationLTV   float64 `cel:"liquidation_ltv"`
+	ID               string    `cel:"id"`
+	Product          string    `cel:"product"`
+	Status           string    `cel:"status"`
+	Band             string    `cel:"band"`      // healthy, warn, margin_call or liquidation
+	PrevBand         string    `cel:"prev_band"` // the band before the latest change
+	Currency         string    `cel:"currency"`
+	BorrowerID       string    `cel:"borrower_id"`
+	CoreEnterpriseID string    `cel:"core_enterprise_id"`
+	LTV              float64   `cel:"ltv"` // exposure / value; 1e9 when value is 0 and exposure > 0
+	Exposure         float64   `cel:"exposure"`
+	Value            float64   `cel:"value"`    // sum of allocated collateral value
+	Coverage         float64   `cel:"coverage"` // value / exposure
+	DaysPastDue      int64     `cel:"days_past_due"`
+	WarnLTV          float64   `cel:"warn_ltv"`
+	MarginCallLTV    float64   `cel:"margin_call_ltv"`
+	LiquidationLTV   float64   `cel:"liquidation_ltv"`
+	MaturityDate     time.Time `cel:"maturity_date"`
 }
 
 // Collateral is the CEL variable `collateral`: one collateral item and its valuation.

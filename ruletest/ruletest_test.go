@@ -111,9 +111,12 @@ func TestMismatchesAreReported(t *testing.T) {
 `, []string{`unauthorized_outflow collateral:lot-1 firing "all is well"`},
 			[]string{"unauthorized_outflow collateral:lot-1 firing critical"}},
 		{"a forbidden rule that fired and resolved", `    events:
-      - {type: ingest, time: +5m, device: cell-1, readings: {mass: 1200000}}
-    expect_no_alerts: [ltv_liquidation]
-`, nil, []string{"ltv_liquidation loan:loan-1 resolved critical"}},
+      - {type: ingest, time: +5m, device: cell-1, readings: {mass: 1100000}}
+      - {type: ingest, time: +25m, device: cell-1, readings: {mass: 1200000}}
+    tick_every: 1m
+    until: +30m
+    expect_no_alerts: [unauthorized_outflow]
+`, nil, []string{"unauthorized_outflow collateral:lot-1 resolved critical"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	gt "groundtruth"
 	"groundtruth/projection"
@@ -20,6 +22,8 @@ var (
 	alerts      = (&docTable[gt.Alert]{Doc: projection.Alerts}).init()
 	actions     = (&docTable[gt.Action]{Doc: projection.Actions}).init()
 	inspections = (&docTable[gt.Inspection]{Doc: projection.Inspections}).init()
+	loanPoints  = (&docTable[gt.LoanPoint]{Doc: projection.LoanPoints}).init()
+	fieldObs    = (&docTable[gt.FieldObservation]{Doc: projection.FieldObservations}).init()
 )
 
 // docTable is a risk kind's projection.Doc with the statements of this dialect that
@@ -121,6 +125,8 @@ func putRisk(ctx context.Context, tx *sql.Tx, c *gt.Changes) error {
 		func() error { return alerts.put(ctx, tx, c.Alerts) },
 		func() error { return actions.put(ctx, tx, c.Actions) },
 		func() error { return inspections.put(ctx, tx, c.Inspections) },
+		func() error { return loanPoints.put(ctx, tx, c.LoanPoints) },
+		func() error { return fieldObs.put(ctx, tx, c.FieldObservations) },
 	} {
 		if err := put(); err != nil {
 			return err
@@ -180,6 +186,22 @@ func (s *Store) Valuation(ctx context.Context, tenant, collateral string) (*gt.V
 // LoanRisk returns the latest metrics of a tenant's loan, or an ENOTFOUND error.
 func (s *Store) LoanRisk(ctx context.Context, tenant, loan string) (*gt.LoanRisk, error) {
 	return loanRisks.one(ctx, s.r, tenant, loan)
+}
+
+// LoanPoints returns the hourly points of a loan starting in [from, to), oldest first,
+// at most limit (the newest).
+func (s *Store) LoanPoints(ctx context.Context, tenant, loan string, from, to time.Time, limit int) ([]gt.LoanPoint, error) {
+	ps, err := loanPoints.list(ctx, s.r, tenant, projection.LoanPointsQuery(tenant, loan, from, to, limit))
+	slices.Reverse(ps)
+	return ps, err
+}
+
+// FieldObservations returns a crop field's observations acquired in [from, to), oldest
+// first, at most limit (the newest).
+func (s *Store) FieldObservations(ctx context.Context, tenant, collateral string, from, to time.Time, limit int) ([]gt.FieldObservation, error) {
+	os, err := fieldObs.list(ctx, s.r, tenant, projection.FieldObservationsQuery(tenant, collateral, from, to, limit))
+	slices.Reverse(os)
+	return os, err
 }
 
 // LoanRisks returns one page of a tenant's loan metrics in band (any when empty), by

@@ -263,3 +263,21 @@ func (s *Store) Series(ctx context.Context, tenant string, q gt.SeriesQuery) ([]
 	}
 	return []gt.SeriesPoint{}, nil
 }
+
+// PruneSeries deletes the one-minute buckets that start before before, in batches of
+// 10,000 so that the single writer is never held long; it returns how many it deleted.
+func (s *Store) PruneSeries(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	for {
+		res, err := s.w.ExecContext(ctx, `DELETE FROM series_buckets WHERE (tenant_id, device_id, name, start) IN
+			(SELECT tenant_id, device_id, name, start FROM series_buckets WHERE start < ? LIMIT 10000)`, before.UnixMicro())
+		if err != nil {
+			return n, fmt.Errorf("prune series: %w", err)
+		}
+		k, _ := res.RowsAffected()
+		n += k
+		if k < 10000 {
+			return n, nil
+		}
+	}
+}

@@ -172,6 +172,7 @@ func testRiskRoundTrip(t *testing.T, s gt.Store) {
 	everyField(t, "Valuations[0].Price", *want.Valuations[0].Price)
 	everyField(t, "LoanRisks[0]", want.LoanRisks[0])
 	everyField(t, "LoanRisks[0].MarginCall", *want.LoanRisks[0].MarginCall)
+	everyField(t, "LoanRisks[0].Credit", *want.LoanRisks[0].Credit)
 	everyField(t, "Signals[0]", want.Signals[0])
 	everyField(t, "Signals[0].Evidence", want.Signals[0].Evidence)
 	everyField(t, "Signals[0].Evidence.Readings[0]", want.Signals[0].Evidence.Readings[0])

@@ -45,10 +45,15 @@ func riskChanges(tenant string, seq uint64, loc *time.Location) *gt.Changes {
 	c.LoanRisks = []gt.LoanRisk{
 		{TenantID: tenant, LoanID: "ln-2026-0001", At: at(0), Seq: 901,
 			Exposure: gt.Money{Amount: 4_200_000_000, Currency: "CNY"}, CollateralValue: gt.Money{Amount: 5_308_400_000, Currency: "CNY"},
-			LTV: &ltv, Coverage: 1.2639, Band: gt.BandMarginCall, BandSince: at(-30 * time.Minute), DaysPastDue: 3,
-			MarginCall:  &gt.MarginCall{ActionID: "act-0001", Opened: at(-30 * time.Minute), CureBy: at(48 * time.Hour), Escalated: true},
-			Allocations: []gt.AllocatedValue{{CollateralID: "col-cu-lot-7781", Share: 1, Value: gt.Money{Amount: 5_308_400_000, Currency: "CNY"}}},
-			BorrowerID:  "qd-copper-trading", CoreEnterpriseID: "hamburg-metall"},
+			AccruedInterest: &gt.Money{Amount: 22_750_000, Currency: "CNY"}, LTV: &ltv, Coverage: 1.2639, Band: gt.BandMarginCall, BandSince: at(-30 * time.Minute), DaysPastDue: 3,
+			MarginCall: &gt.MarginCall{ActionID: "act-0001", Opened: at(-30 * time.Minute), CureBy: at(48 * time.Hour), Escalated: true},
+			Allocations: []gt.AllocatedValue{{CollateralID: "col-cu-lot-7781", Share: 1, Value: gt.Money{Amount: 5_308_400_000, Currency: "CNY"},
+				FX: &gt.FXConversion{From: "USD", Rate: 7.1066, Commodity: "fx.usd", At: at(-2 * time.Hour), Seq: 897}}},
+			BorrowerID: "qd-copper-trading", CoreEnterpriseID: "hamburg-metall",
+			Credit: &gt.CreditRisk{PD: 0.013, LGD: 0.2875, EAD: gt.Money{Amount: 4_200_000_000, Currency: "CNY"}, Maturity: 1.25,
+				Correlation: 0.1843, K: 0.0612, RiskWeight: 0.765, RWA: gt.Money{Amount: 3_213_000_000, Currency: "CNY"},
+				EL: gt.Money{Amount: 15_697_500, Currency: "CNY"}, Stage: 2, ECL12m: gt.Money{Amount: 14_812_000, Currency: "CNY"},
+				ECLLifetime: gt.Money{Amount: 18_100_000, Currency: "CNY"}, Allowance: gt.Money{Amount: 18_100_000, Currency: "CNY"}}},
 		{TenantID: tenant, LoanID: "ln-2026-0002", At: at(-time.Minute), Seq: 902,
 			Exposure: gt.Money{Amount: 6_890_000, Currency: "EUR"}, CollateralValue: gt.Money{Amount: 3_510_000, Currency: "EUR"},
 			Coverage: 0.5094, Band: gt.BandLiquidation, BandSince: at(-time.Minute),
@@ -105,6 +110,10 @@ func loanRiskOf(tenant, id, band string, exposure, value int64, currency, core s
 		BorrowerID: "borrower-" + id, CoreEnterpriseID: core}
 	for _, c := range collateral {
 		r.Allocations = append(r.Allocations, gt.AllocatedValue{CollateralID: c, Share: 1})
+	}
+	if value > 0 {
+		ltv := float64(exposure) / float64(value)
+		r.LTV = &ltv
 	}
 	return r
 }

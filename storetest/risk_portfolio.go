@@ -24,7 +24,10 @@ func emptyPortfolio() *gt.Portfolio {
 		ByBand:     map[string]int{gt.BandHealthy: 0, gt.BandWarn: 0, gt.BandMarginCall: 0, gt.BandLiquidation: 0},
 		Exposure:   []gt.Money{},
 		Value:      []gt.Money{},
+		EL:         []gt.Money{},
+		RWA:        []gt.Money{},
 		OpenAlerts: map[string]int{gt.SeverityInfo: 0, gt.SeverityWarning: 0, gt.SeverityCritical: 0},
+		LTVs:       map[string]int{"<50%": 0, "50-60%": 0, "60-70%": 0, "70-80%": 0, "80-90%": 0, "90-100%": 0, ">=100%": 0, "none": 0},
 		Concentrations: map[string][]gt.Concentration{
 			"custodian": {}, "commodity": {}, "region": {}, "core_enterprise": {},
 		},
@@ -46,7 +49,7 @@ func portfolioChanges(tenant string, seq uint64) *gt.Changes {
 	}
 	return &gt.Changes{Seq: seq,
 		LoanRisks: []gt.LoanRisk{
-			loanRiskOf(tenant, "l1", gt.BandHealthy, 1000*k, 2000*k, "USD", "ce-1", "c1", "c2"),
+			withCredit(loanRiskOf(tenant, "l1", gt.BandHealthy, 1000*k, 2000*k, "USD", "ce-1", "c1", "c2"), 12*k, 640*k),
 			loanRiskOf(tenant, "l2", gt.BandWarn, 500*k, 600*k, "USD", "ce-1", "c2"),
 			loanRiskOf(tenant, "l3", gt.BandMarginCall, 700*k, 800*k, "EUR", "", "c3"),
 		},
@@ -82,6 +85,8 @@ func testPortfolio(t *testing.T, s gt.Store) {
 	want.Exposure = []gt.Money{money(700, "EUR"), money(1500, "USD")}
 	want.Value = []gt.Money{money(800, "EUR"), money(2600, "USD")}
 	want.OpenAlerts[gt.SeverityCritical], want.OpenAlerts[gt.SeverityWarning] = 2, 1
+	want.LTVs["50-60%"], want.LTVs["80-90%"] = 1, 2                                 // 1000/2000; 500/600 and 700/800
+	want.EL, want.RWA = []gt.Money{money(12, "USD")}, []gt.Money{money(640, "USD")} // l1's alone: the others have no PD
 	want.Concentrations["custodian"] = []gt.Concentration{
 		{Key: "cust-a", Value: money(1500, "USD"), Share: 1500.0 / 2000, Loans: 1},
 		{Key: "cust-a", Value: money(800, "EUR"), Share: 1, Loans: 1},
@@ -116,6 +121,7 @@ func testPortfolio(t *testing.T, s gt.Store) {
 	want.ByBand[gt.BandWarn], want.ByBand[gt.BandLiquidation] = 0, 2
 	want.Exposure = []gt.Money{money(700, "EUR"), money(1550, "USD")}
 	want.OpenAlerts[gt.SeverityCritical], want.OpenAlerts[gt.SeverityInfo] = 1, 1
+	want.LTVs["none"] = 1 // l4 has no collateral value
 	want.Concentrations["custodian"][0].Loans, want.Concentrations["custodian"][1].Loans = 2, 0
 	want.Concentrations["region"][1].Loans = 0
 	want.Concentrations["core_enterprise"] = []gt.Concentration{
@@ -126,4 +132,11 @@ func testPortfolio(t *testing.T, s gt.Store) {
 	if got := portfolio(t, s, tenantB); got.Loans != 3 || len(got.Exposure) != 2 || got.Exposure[1] != money(1_500_000, "USD") {
 		t.Errorf("Portfolio(B) = %+v, want 3 loans and 1500000 USD of exposure", got)
 	}
+}
+
+// withCredit gives a loan risk credit figures: its expected loss and RWA.
+func withCredit(r gt.LoanRisk, el, rwa int64) gt.LoanRisk {
+	r.Credit = &gt.CreditRisk{PD: 0.01, LGD: 0.4, EAD: r.Exposure, EL: gt.Money{Amount: el, Currency: r.Exposure.Currency},
+		RWA: gt.Money{Amount: rwa, Currency: r.Exposure.Currency}}
+	return r
 }

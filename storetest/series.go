@@ -277,3 +277,24 @@ func testAtomicTelemetry(t *testing.T, s gt.Store) {
 		return s.DeviceHealth(ctx, tenantA, rows[1].DeviceID)
 	})
 }
+
+// testSeriesPrune deletes the buckets of every tenant that start before a time, and only
+// those: a bucket starting at the time stays.
+func testSeriesPrune(t *testing.T, s gt.Store) {
+	seedTenants(t, s, 1, tenantA, tenantB)
+	apply(t, s, &gt.Changes{Seq: 2, Series: append(weightBuckets(tenantA), weightBuckets(tenantB)...)})
+	n, err := s.PruneSeries(context.Background(), minute(4, 0))
+	if err != nil || n != 6 {
+		t.Fatalf("PruneSeries = %d, %v; want the 3 buckets before minute 4 of each tenant", n, err)
+	}
+	p4 := point(minute(4, 0), 4, 8, 2, -1, 5, 2)
+	p5 := point(minute(5, 0), 1, 100, 100, 100, 100, 100)
+	p9 := point(minute(9, 0), 2, 3, 1.5, 1, 2, 1)
+	for _, tenant := range []string{tenantA, tenantB} {
+		wantSeries(t, "Series after pruning", seriesOf(t, s, tenant, weightQuery(minute(-60, 0), minute(60, 0), time.Minute)),
+			[]gt.SeriesPoint{p4, p5, p9})
+	}
+	if n, err := s.PruneSeries(context.Background(), minute(4, 0)); err != nil || n != 0 {
+		t.Errorf("PruneSeries again = %d, %v; want 0", n, err)
+	}
+}

@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) gt.Store) {
 		{"SeriesIsolation", testSeriesIsolation},
 		{"SeriesBadQuery", testSeriesBadQuery},
 		{"SeriesReplace", testSeriesReplace},
+		{"SeriesPrune", testSeriesPrune},
 		{"AtomicTelemetry", testAtomicTelemetry},
 		{"RiskRoundTrip", testRiskRoundTrip},
 		{"RiskReplace", testRiskReplace},
@@ -73,6 +74,8 @@ func Run(t *testing.T, open func(t *testing.T) gt.Store) {
 		{"AlertFilters", testAlertFilters},
 		{"RiskPaging", testRiskPaging},
 		{"Portfolio", testPortfolio},
+		{"LoanPoints", testLoanPoints},
+		{"FieldObservations", testFieldObservations},
 		{"WebhookConfig", testWebhookConfig},
 		{"WebhookDeliveries", testWebhookDeliveries},
 	}

@@ -45,7 +45,7 @@ func (d *Dispatcher) attempt(ctx context.Context, del gt.WebhookDelivery) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "groundtruth-webhook/1")
 	req.Header.Set(IdempotencyHeader, del.IdempotencyKey)
-	req.Header.Set(SignatureHeader, Sign(gt.WebhookSecret(d.o.Key, del.TenantID), now, body))
+	req.Header.Set(SignatureHeader, Sign(gt.WebhookSecretGen(d.o.Key, del.TenantID, w.Generation), now, body))
 	log = log.With("host", req.URL.Host)
 	resp, err := d.o.Client.Do(req)
 	if ctx.Err() != nil {
@@ -56,6 +56,10 @@ func (d *Dispatcher) attempt(ctx context.Context, del gt.WebhookDelivery) {
 	}
 	del.Attempts++
 	del.LastAttemptAt = now
+	if errors.Is(err, ErrPrivateAddress) {
+		d.finish(ctx, log, &del, 0, describe(err)+" (not retried)", false, 0)
+		return
+	}
 	if err != nil {
 		d.finish(ctx, log, &del, 0, describe(err), true, 0)
 		return

@@ -33,8 +33,8 @@ type Store interface {
 // Defaults of Options.
 const (
 	DefaultBackoff     = time.Second
-	DefaultMaxBackoff  = 10 * time.Minute
-	DefaultMaxAttempts = 12
+	DefaultMaxBackoff  = time.Hour
+	DefaultMaxAttempts = 30 // with the backoff above: 9 to 18 hours of retries
 	DefaultConcurrency = 4
 	DefaultTimeout     = 30 * time.Second // of one attempt, with the default client
 )
@@ -60,14 +60,17 @@ type Options struct {
 	// Key is the server's webhook key (at least 32 bytes), from which each tenant's
 	// signing secret is derived (groundtruth.WebhookSecret).
 	Key []byte
-	// Client sends the deliveries; the default times out after DefaultTimeout and does
-	// not follow redirects (a 3xx answer is a failure).
-	Client *http.Client
+	// Client sends the deliveries; the default (GuardedClient) times out after
+	// DefaultTimeout, does not follow redirects (a 3xx answer is a failure) and refuses
+	// addresses that are not public unless AllowPrivate.
+	Client       *http.Client
+	AllowPrivate bool
 	// Backoff is the wait before the second attempt (default 1s); each further wait
-	// doubles, up to MaxBackoff (default 10 min), with jitter: a random half of it.
+	// doubles, up to MaxBackoff (default 1 h), with jitter: a random half of it.
 	Backoff    time.Duration
 	MaxBackoff time.Duration
-	// MaxAttempts is the number of attempts before a delivery fails (default 12).
+	// MaxAttempts is the number of attempts before a delivery fails (default 30: a
+	// receiver down for a night's maintenance still gets its deliveries).
 	MaxAttempts int
 	// Concurrency is the number of deliveries in flight at once (default 4); the
 	// deliveries of one action are never in flight together.
@@ -96,8 +99,7 @@ func New(o Options) (*Dispatcher, error) {
 		return nil, errors.New("webhook dispatcher needs a key of at least 32 bytes")
 	}
 	if o.Client == nil {
-		o.Client = &http.Client{Timeout: DefaultTimeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		o.Client = GuardedClient(o.AllowPrivate)
 	}
 	if o.Backoff <= 0 {
 		o.Backoff = DefaultBackoff

@@ -152,9 +152,10 @@ func (e *env) actions(as ...gt.Action) *gt.Changes {
 	return e.apply(&gt.Changes{Actions: as})
 }
 
-// options returns dispatcher options with fast retries and the env's log.
+// options returns dispatcher options with fast retries and the env's log, allowed to
+// deliver to the test receivers on the loopback address.
 func (e *env) options() webhook.Options {
-	return webhook.Options{Store: e.store, Key: serverKey, Backoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+	return webhook.Options{Store: e.store, Key: serverKey, Backoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond, AllowPrivate: true,
 		MaxAttempts: 5, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 }
 

@@ -167,8 +167,9 @@ func TestBackoff(t *testing.T) {
 		{2, time.Second, 2 * time.Second},
 		{5, 8 * time.Second, 16 * time.Second},
 		{10, 256 * time.Second, 512 * time.Second},
-		{11, 5 * time.Minute, 10 * time.Minute},
-		{40, 5 * time.Minute, 10 * time.Minute},
+		{11, 512 * time.Second, 1024 * time.Second},
+		{13, 30 * time.Minute, time.Hour},
+		{40, 30 * time.Minute, time.Hour},
 	} {
 		for range 50 {
 			if b := d.Backoff(tc.attempts); b < tc.lo || b > tc.hi {

@@ -203,3 +203,25 @@ print(verify_signature(sys.argv[2], sys.argv[3], body))
 		}
 	}
 }
+
+// TestRotatedSecretSigns: after a rotation (generation 1) deliveries are signed with the
+// new secret, which the previous one does not verify.
+func TestRotatedSecretSigns(t *testing.T) {
+	e := newEnv(t, "bank-a")
+	rc := newReceiver(t, status(http.StatusNoContent))
+	e.apply(&gt.Changes{Webhooks: []gt.WebhookConfig{{TenantID: "bank-a", URL: rc.URL + "/hooks", Generation: 1}}})
+	d, _ := e.start(e.options())
+	d.Observe(e.actions(action("bank-a", "act-1", gt.ActionOpen)))
+	e.settled("bank-a", "act-1", 1)
+	reqs := rc.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("receiver got %d requests", len(reqs))
+	}
+	sig := reqs[0].header.Get(webhook.SignatureHeader)
+	if !verifySignature(gt.WebhookSecretGen(serverKey, "bank-a", 1), sig, reqs[0].body, time.Now()) {
+		t.Error("the delivery does not verify with the rotated secret")
+	}
+	if verifySignature(gt.WebhookSecret(serverKey, "bank-a"), sig, reqs[0].body, time.Now()) {
+		t.Error("the delivery still verifies with the secret before the rotation")
+	}
+}

@@ -3,6 +3,7 @@ package main_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -36,9 +38,10 @@ func TestMain(m *testing.M) {
 
 // server is a running `groundtruth serve` process.
 type server struct {
-	cmd  *exec.Cmd
-	base string
-	mqtt string // host:port of the embedded broker
+	cmd   *exec.Cmd
+	base  string
+	mqtt  string // host:port of the embedded broker
+	clock string // the driver token of --simulated-clock
 }
 
 func startServer(t *testing.T, data string, extra ...string) *server {
@@ -60,10 +63,13 @@ func startServer(t *testing.T, data string, extra ...string) *server {
 	deadline := time.After(30 * time.Second)
 	found := make(chan string, 1)
 	mqttAddr := make(chan string, 1)
+	clock := make(chan string, 1)
 	go func() {
 		for sc.Scan() {
 			f := strings.Fields(sc.Text())
 			switch {
+			case len(f) >= 5 && f[0] == "clock":
+				clock <- f[4]
 			case len(f) >= 2 && f[0] == "API":
 				found <- strings.TrimSuffix(f[1], "/api/v1")
 			case len(f) >= 2 && f[0] == "MQTT":
@@ -83,11 +89,22 @@ func startServer(t *testing.T, data string, extra ...string) *server {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("serve did not print its MQTT address")
 		}
+		if slices.Contains(extra, "--simulated-clock") {
+			select {
+			case s.clock = <-clock:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("serve --simulated-clock did not print its driver token")
+			}
+		}
 	case <-deadline:
 		t.Fatalf("serve did not print its address: %s", stderr.String())
 	}
+	probe := http.DefaultClient
+	if slices.Contains(extra, "--http-tls-cert") { // the test checks the certificate itself
+		probe = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	}
 	for i := 0; ; i++ { // the API answers 503 until the journal is replayed
-		resp, err := http.Get(s.base + "/readyz")
+		resp, err := probe.Get(s.base + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {

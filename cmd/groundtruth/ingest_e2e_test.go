@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -205,6 +206,44 @@ func TestHTTPIngest(t *testing.T) {
 	}
 	if p := pts[0].(map[string]any); p["count"] != 2.0 || p["sum"] != 21.0 || p["min"] != 10.0 || p["max"] != 11.0 || p["last"] != 11.0 {
 		t.Errorf("series point = %v, want the readings 10 and 11", p)
+	}
+	// The tenant's policy requires signatures: an unsigned pack is refused as unsigned
+	// (once the service's 2 s cache of the policy has expired), a signed one accepted.
+	if code, m := call(t, "PUT", s.base+"/api/v1/policy", f.key, `{"require_signatures":true}`); code != 200 {
+		t.Fatalf("put policy: %d %v", code, m)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, m, _ := post(f.tokens["cell-1"], "application/json", fmt.Sprintf(`{"t":%d,"mass":12}`, time.Now().Unix()))
+		detail, _ := m["detail"].(string)
+		if code == 403 && strings.Contains(detail, "unsigned: the tenant's policy requires signed packs") {
+			break
+		}
+		if code != 202 || time.Now().After(deadline) {
+			t.Fatalf("unsigned pack under require_signatures: %d %v", code, m)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	j, _ := ingest.Sign(f.priv, "cell-2", 4, []byte(senmlNow(4)))
+	if code, m, _ := post(f.tokens["cell-2"], "application/jose", string(j)); code != 202 || m["packs"] != 1.0 {
+		t.Errorf("signed pack under require_signatures: %d %v", code, m)
+	}
+	f.health(t, "cell-1", func(m map[string]any) bool {
+		r, _ := m["rejected"].(map[string]any)
+		return r != nil && r["unsigned"] == 1.0
+	})
+	// The same outcomes, summed over devices, at /metrics.
+	resp, err := http.Get(s.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, line := range []string{`groundtruth_ingest_outcomes_total{outcome="not_finite",source="ingest"} 1`,
+		`groundtruth_ingest_outcomes_total{outcome="unsigned",source="ingest"} 1`} {
+		if !strings.Contains(string(metrics), line) {
+			t.Errorf("/metrics lacks %s", line)
+		}
 	}
 }
 

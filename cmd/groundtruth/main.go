@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	gt "groundtruth"
 
@@ -31,8 +32,14 @@ type cli struct {
 	Loadgen loadgenCmd `cmd:"" help:"Simulate devices sending telemetry, or run the bare-broker baseline, and report records/s and ack latency."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 
-	Rules    rulesCmd    `cmd:"" help:"Check rule files and run rule tests (docs/rules.md)."`
-	Backtest backtestCmd `cmd:"" help:"Replay the journal under another rule set and print the alerts added and removed."`
+	Demo      demoCmd      `cmd:"" help:"Play the fraud zoo on an accelerated clock against an embedded server, print the detection table, and keep serving the API."`
+	Scenario  scenarioCmd  `cmd:"" help:"Check and run scenario files (docs/scenarios.md)."`
+	Raster    rasterCmd    `cmd:"" help:"Read satellite GeoTIFFs: describe them, compute NDVI, zonal statistics of fields (docs/satellite.md)."`
+	Stress    stressCmd    `cmd:"" help:"Apply price shocks by commodity to the portfolio and list the loans that change band."`
+	Scorecard scorecardCmd `cmd:"" help:"Train, apply and report credit scorecards (WOE binning, logistic regression, points; docs/credit.md)."`
+	Credit    creditCmd    `cmd:"" help:"Credit calculators: IRB risk weight, F-IRB LGD*, haircut scaling, IFRS 9 ECL, Vasicek credit VaR (docs/credit.md)."`
+	Rules     rulesCmd     `cmd:"" help:"Check rule files and run rule tests (docs/rules.md)."`
+	Backtest  backtestCmd  `cmd:"" help:"Replay the journal under another rule set and print the alerts added and removed."`
 }
 
 // env is how commands reach the outside world, so tests can run them in-process.
@@ -42,6 +49,9 @@ type env struct {
 	stderr io.Writer
 	getenv func(string) string
 	cfg    Config
+	// now is the clock of the events the server creates and of its ingest checks;
+	// time.Now when nil. Scenario runs give it a simulated clock.
+	now func() time.Time
 }
 
 func main() {

@@ -50,7 +50,11 @@ func openSystem(e *env, log *slog.Logger, reg prometheus.Registerer, wait bool) 
 
 // openSystemHook is openSystem with the node's OnProjected hook.
 func openSystemHook(e *env, log *slog.Logger, reg prometheus.Registerer, wait bool, onProjected func(*gt.Changes)) (*system, error) {
-	j, err := journal.Open(e.ctx, journal.Options{URL: e.cfg.Journal, Dir: e.cfg.Data, Logger: log})
+	jo := journal.Options{URL: e.cfg.Journal, Dir: e.cfg.Data, Logger: log}
+	if st := e.cfg.JournalStream; st != "" {
+		jo.Stream, jo.Subject = st, "gt."+strings.ToLower(st)
+	}
+	j, err := journal.Open(e.ctx, jo)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
@@ -59,9 +63,16 @@ func openSystemHook(e *env, log *slog.Logger, reg prometheus.Registerer, wait bo
 		j.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	if l, ok := st.(interface{ LockWriter(context.Context) error }); ok {
+		if err := l.LockWriter(e.ctx); err != nil {
+			st.Close()
+			j.Close()
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+	}
 	o := node.Options{Journal: j, Store: st, Logger: log, SnapshotEvery: e.cfg.SnapshotEvery, Registerer: reg,
-		OnProjected: onProjected}
-	if !wait { // the server; one-shot commands append no ticks
+		OnProjected: onProjected, Now: e.now}
+	if !wait && e.now == nil { // the server on the wall clock; one-shot commands append no ticks
 		o.TickEvery = tickEvery
 	}
 	n, err := node.New(o)

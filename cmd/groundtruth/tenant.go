@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -97,7 +100,7 @@ func callAPI(e *env, method, url, token string, in, out any) error {
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := (&http.Client{Timeout: 5 * time.Minute}).Do(req)
+	resp, err := apiClient(e).Do(req)
 	if err != nil {
 		return fmt.Errorf("reach the running server: %w", err)
 	}
@@ -124,4 +127,23 @@ func callAPI(e *env, method, url, token string, in, out any) error {
 		return json.Unmarshal(b, out)
 	}
 	return nil
+}
+
+// apiClient is the client of commands that call a running server; with HTTPS configured
+// (http_tls_cert) it also trusts that certificate, so that a server with a certificate
+// of its own (self-signed, or of the bank's CA) is reached without further setup.
+func apiClient(e *env) *http.Client {
+	c := &http.Client{Timeout: 5 * time.Minute}
+	if e.cfg.HTTPTLSCert == "" {
+		return c
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if pem, err := os.ReadFile(e.cfg.HTTPTLSCert); err == nil {
+		pool.AppendCertsFromPEM(pem)
+	}
+	c.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	return c
 }

@@ -80,12 +80,12 @@ type webhooks struct {
 // startWebhooks starts the dispatcher of actions to the tenants' webhooks on the store and
 // makes it the receiver of the node's projected changes (slot, read by the node's hook).
 // It scans the store at start, so changes projected before it was set are not missed.
-func startWebhooks(st gt.Store, key []byte, log *slog.Logger, slot *atomic.Pointer[webhook.Dispatcher]) (*webhooks, error) {
+func startWebhooks(st gt.Store, key []byte, allowPrivate bool, log *slog.Logger, slot *atomic.Pointer[webhook.Dispatcher]) (*webhooks, error) {
 	ws, ok := st.(webhook.Store)
 	if !ok {
 		return nil, fmt.Errorf("the store %T keeps no webhook deliveries", st)
 	}
-	d, err := webhook.New(webhook.Options{Store: ws, Key: key, Logger: log})
+	d, err := webhook.New(webhook.Options{Store: ws, Key: key, Logger: log, AllowPrivate: allowPrivate})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,17 @@
+package engine
+
+import gt "groundtruth"
+
+// DecodeIngest is decodeIngest, for tests; FastIngest reports whether the fast path alone
+// decodes the event.
+func DecodeIngest(ev *gt.Event, b *gt.IngestBatch) error { return decodeIngest(ev, b) }
+
+// DecodeStrict is decode (encoding/json, unknown fields refused), for tests.
+func DecodeStrict(ev *gt.Event, v any) error { return decode(ev, v) }
+
+// FastIngest reports whether the hand-written path decodes data by itself.
+func FastIngest(data []byte) bool {
+	d := ingestDecoder{p: data}
+	var b gt.IngestBatch
+	return d.batch(&b)
+}
