@@ -48,6 +48,9 @@ type Report struct {
 	ReceivedRecordsPerSec float64       `json:"received_records_per_s,omitempty"`
 	DeliveryLatency       *Latency      `json:"delivery_latency,omitempty"`
 
+	// AlertProbe is what RunProbe measured alongside, when it ran (the caller sets it).
+	AlertProbe *ProbeReport `json:"alert_probe,omitempty"`
+
 	// LastAcked maps each device id to the highest pack number k such that packs 1 to k
 	// were all answered, and k acknowledged (or refused; see Refused). Left out of JSON.
 	LastAcked map[string]uint64 `json:"-"`
@@ -133,6 +136,11 @@ func (r *Report) String() string {
 	}
 	for _, code := range slices.Sorted(maps.Keys(r.Refused)) {
 		fmt.Fprintf(&b, "  refused %-5s %d: %s\n", code, r.Refused[code], r.Reasons[code])
+	}
+	if p := r.AlertProbe; p != nil {
+		fmt.Fprintf(&b, "  alerts       %d probes: %d tamper reports, %d alerts by webhook, %d missed, %d failed\n",
+			p.Probes, p.Sent, p.Latency.Count, p.Missed, p.Failed)
+		fmt.Fprintf(&b, "  to webhook   %s\n", p.Latency)
 	}
 	return b.String()
 }

@@ -9,6 +9,7 @@ type metrics struct {
 	rejected      prometheus.Counter
 	storeErrors   prometheus.Counter
 	snapshots     prometheus.Counter
+	early         prometheus.Counter
 	batch         prometheus.Histogram
 	appendLatency prometheus.Histogram
 }
@@ -19,6 +20,8 @@ func newMetrics() metrics {
 		rejected:    prometheus.NewCounter(prometheus.CounterOpts{Name: "groundtruth_events_rejected_total", Help: "Events the engine rejected (no state change)."}),
 		storeErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "groundtruth_projection_errors_total", Help: "Failed writes of changes to the store (retried)."}),
 		snapshots:   prometheus.NewCounter(prometheus.CounterOpts{Name: "groundtruth_snapshots_total", Help: "Engine snapshots saved."}),
+		early: prometheus.NewCounter(prometheus.CounterOpts{Name: "groundtruth_early_projections_total",
+			Help: "Writes of held telemetry's alerts, actions and risk rows ahead of its health and series (an alert changed)."}),
 		batch: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "groundtruth_apply_batch_seconds",
 			Help: "Time to apply and project one batch of events.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}),
 		appendLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "groundtruth_journal_append_seconds",
@@ -27,7 +30,7 @@ func newMetrics() metrics {
 }
 
 func (m metrics) register(r prometheus.Registerer, n *Node) error {
-	for _, c := range []prometheus.Collector{m.applied, m.rejected, m.storeErrors, m.snapshots, m.batch, m.appendLatency,
+	for _, c := range []prometheus.Collector{m.applied, m.rejected, m.storeErrors, m.snapshots, m.early, m.batch, m.appendLatency,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "groundtruth_applied_sequence", Help: "Sequence of the last event applied and projected."},
 			func() float64 { return float64(n.Applied()) }),
 	} {

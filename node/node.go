@@ -31,7 +31,8 @@ type Options struct {
 	// HoldFor and HoldEvents bound how long telemetry changes may wait before they are
 	// projected: a flush happens when the oldest held change is HoldFor old (checked when
 	// events arrive; defaults 500ms) or HoldEvents events are held (default 1000), and at
-	// once for any other event. TickEvery makes Run append a tick event at that interval
+	// once for any other event. Telemetry that changed an alert or an action is not kept
+	// waiting: everything held but the health rows and series buckets is written at once. TickEvery makes Run append a tick event at that interval
 	// (0: none), which bounds the wait when no other event comes.
 	HoldFor    time.Duration
 	HoldEvents int
@@ -157,9 +158,12 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	// Telemetry (EventIngest) is projected lazily: its changes accumulate over several
 	// batches and reach the store together, so that a device's health row and series
 	// buckets are written once per flush rather than once per group commit. Any other
-	// event (a command, whose caller waits to read its write, or a tick) flushes at once.
+	// event (a command, whose caller waits to read its write, or a tick) flushes at once;
+	// telemetry that changed an alert or an action has its rows other than health and
+	// series written at once (projectEarly).
 	var held []heldResult // results of events applied but not yet projected
 	var heldSince time.Time
+	urgent := false // held telemetry changed an alert or an action
 	err = n.j.Consume(ctx, eng.Seq()+1, func(batch []gt.Event) error {
 		t := time.Now()
 		if len(held) == 0 {
@@ -173,6 +177,7 @@ func (n *Node) Run(ctx context.Context) (err error) {
 			if ev.Seq <= projected {
 				evCh = &gt.Changes{} // already in the store: apply to the engine only
 			}
+			alerts := len(evCh.Alerts) + len(evCh.Actions)
 			err := eng.Apply(ev, evCh)
 			if err != nil {
 				n.m.rejected.Inc()
@@ -180,13 +185,24 @@ func (n *Node) Run(ctx context.Context) (err error) {
 			held = append(held, heldResult{id: ev.ID, seq: ev.Seq, err: err})
 			if ev.Type != gt.EventIngest {
 				flush = true
+			} else if len(evCh.Alerts)+len(evCh.Actions) != alerts {
+				urgent = true
 			}
 		}
 		ch.Seq = batch[len(batch)-1].Seq
 		caughtUp := ch.Seq >= last
 		if !flush && len(held) < n.holdEvents && t.Sub(heldSince) < n.holdFor && !(caughtUp && !n.isReady()) {
+			if urgent && ch.Seq > projected {
+				// Telemetry opened, changed or resolved an alert or an action: the bank's
+				// systems (webhooks, the API) learn of it now, not at the next flush.
+				if err := n.projectEarly(ctx, ch, max(projected, upTo)); err != nil {
+					return err
+				}
+				urgent = false
+			}
 			return nil // keep accumulating
 		}
+		urgent = false
 		if ch.Seq > projected {
 			if err := n.project(ctx, ch); err != nil {
 				return err
@@ -330,6 +346,26 @@ func (n *Node) project(ctx context.Context, ch *gt.Changes) error {
 		}
 		backoff = min(backoff*2, 5*time.Second)
 	}
+}
+
+// projectEarly writes the held changes ch except the device health rows and series
+// buckets, leaving the store's projected sequence at stored (the last one flushed
+// whole), and hands them to OnProjected. The rows written are final states that the whole
+// flush writes again; a restart before it replays the held events, which rebuilds the
+// same rows, so the store is never behind the journal for long and never inconsistent
+// with it once the flush is done. (OnProjected may see an action twice; the webhook
+// dispatcher records one delivery per action and state.)
+func (n *Node) projectEarly(ctx context.Context, ch *gt.Changes, stored uint64) error {
+	part := *ch
+	part.Seq, part.Health, part.Series = stored, nil, nil
+	if err := n.project(ctx, &part); err != nil {
+		return err
+	}
+	n.m.early.Inc()
+	if n.projected != nil {
+		n.projected(&part)
+	}
+	return nil
 }
 
 func (n *Node) snapshot(ctx context.Context, eng *engine.Engine) error {

@@ -2,7 +2,8 @@
 # Ingest benchmark (SPEC §14): sustained records/s through the embedded MQTT broker with
 # durable acknowledgement, unsigned and signed, 10-record packs, with the bare-broker
 # baseline (an external Mosquitto, publish -> subscribe) measured in the same run, then the
-# ack latency at half the unsigned rate. Usage: scripts/bench-ingest.sh [seconds] [devices]
+# ack latency at half the unsigned rate, with reading->alert probes (a tamper report to the
+# webhook of its alert) running beside that load. Usage: scripts/bench-ingest.sh [seconds] [devices]
 # Needs a Mosquitto at $GT_TEST_MQTT (default tcp://127.0.0.1:1883).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ trap cleanup EXIT
 go build -o "$bin" ./cmd/groundtruth
 free() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 http="127.0.0.1:$(free)"; mqtt="127.0.0.1:$(free)"
-"$bin" serve --data "$work/data" --http "$http" --mqtt "$mqtt" --log-level warn >"$work/serve.log" 2>&1 &
+"$bin" serve --data "$work/data" --http "$http" --mqtt "$mqtt" --webhook-allow-private --log-level warn >"$work/serve.log" 2>&1 &
 echo $! >"$work/pid"
 for _ in $(seq 100); do curl -sf "http://$http/readyz" >/dev/null && break; sleep 0.1; done
 key="$("$bin" tenant create --data "$work/data" --id bench "Bench Bank" | tail -1)"
@@ -30,5 +31,5 @@ out="$(lg)"; echo "$out"
 pps="$(echo "$out" | sed -n 's/.*records\/s (\([0-9]*\) packs\/s).*/\1/p' | head -1)"
 echo "== groundtruth embedded MQTT, signed (EdDSA JWS)"
 lg --signed
-echo "== groundtruth embedded MQTT, unsigned, at half the rate ($((pps / 2)) packs/s)"
-lg --rate "$((pps / 2))"
+echo "== groundtruth embedded MQTT, unsigned, at half the rate ($((pps / 2)) packs/s), with 10 alert probes"
+lg --rate "$((pps / 2))" --alert-probes 10 --alert-every 500ms

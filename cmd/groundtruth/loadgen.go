@@ -2,10 +2,12 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +28,9 @@ type loadgenCmd struct {
 	MQTT     string        `name:"mqtt" help:"The server's MQTT broker, host:port or tcp://host:port (default: the server holding the data directory, else 127.0.0.1:1883)." placeholder:"ADDR"`
 	Prefix   string        `help:"Device id prefix (default: lg- and the time, so every run has new devices)." placeholder:"ID"`
 
+	AlertProbes int           `name:"alert-probes" help:"Also measure reading->alert latency with this many extra devices: each reports tamper, waits for the webhook of its alert, reports online, once per --alert-every. Points the tenant's webhook at loadgen for the run (the server needs --webhook-allow-private)." default:"0"`
+	AlertEvery  time.Duration `name:"alert-every" help:"Period of each alert probe." default:"1s"`
+
 	Bare        string `help:"Run the baseline instead: publish and subscribe through this ordinary broker (tcp://host:port), no server, no credentials." placeholder:"URL"`
 	Subscribers int    `help:"With --bare: subscribers sharing the subscription." default:"1"`
 
@@ -44,6 +49,7 @@ func (c *loadgenCmd) Run(e *env) error {
 	if !c.Quiet {
 		cfg.Progress = e.stderr
 	}
+	var probe *loadgen.ProbeConfig
 	if c.Bare != "" {
 		cfg.Target, cfg.Bare, cfg.Devices = c.Bare, true, loadgen.BareDevices(c.Devices)
 	} else {
@@ -65,9 +71,17 @@ func (c *loadgenCmd) Run(e *env) error {
 			return fmt.Errorf("--api-key: required to provision the devices (or set GT_API_KEY; or use --bare for the broker baseline)")
 		}
 		t0 := time.Now()
-		devs, err := loadgen.Provision(e.ctx, server, apiKey, c.Devices, c.Signed, c.Prefix)
+		prefix := cmp.Or(c.Prefix, "lg-"+strconv.FormatInt(t0.UnixMilli(), 36))
+		devs, err := loadgen.Provision(e.ctx, server, apiKey, c.Devices, c.Signed, prefix)
 		if err != nil {
 			return fmt.Errorf("--server %s: %w", server, err)
+		}
+		if c.AlertProbes > 0 {
+			probes, err := loadgen.Provision(e.ctx, server, apiKey, c.AlertProbes, false, prefix+"-probe")
+			if err != nil {
+				return fmt.Errorf("--alert-probes: %w", err)
+			}
+			probe = &loadgen.ProbeConfig{Server: server, APIKey: apiKey, Target: mqttURL(broker), Devices: probes, Every: c.AlertEvery}
 		}
 		if !c.Quiet {
 			fmt.Fprintf(e.stderr, "loadgen: provisioned %d devices %s to %s on %s in %s\n",
@@ -79,10 +93,29 @@ func (c *loadgenCmd) Run(e *env) error {
 			cfg.Target = mqttURL(broker)
 		}
 	}
+	var probeRep *loadgen.ProbeReport
+	var probeErr error
+	probeDone := make(chan struct{})
+	probeCtx, stopProbe := context.WithCancel(e.ctx)
+	defer stopProbe()
+	if probe != nil {
+		go func() {
+			defer close(probeDone)
+			probeRep, probeErr = loadgen.RunProbe(probeCtx, *probe)
+		}()
+	} else {
+		close(probeDone)
+	}
 	rep, err := loadgen.Run(e.ctx, cfg)
+	stopProbe()
+	<-probeDone
 	if err != nil {
 		return err
 	}
+	if probeErr != nil {
+		return fmt.Errorf("--alert-probes: %w", probeErr)
+	}
+	rep.AlertProbe = probeRep
 	if c.JSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -109,6 +142,12 @@ func (c *loadgenCmd) check() error {
 		return fmt.Errorf("--in-flight: must be from 1 to 1000, got %d", c.InFlight)
 	case c.Subscribers < 1 || c.Subscribers > 100:
 		return fmt.Errorf("--subscribers: must be from 1 to 100, got %d", c.Subscribers)
+	case c.AlertProbes < 0 || c.AlertProbes > 1000:
+		return fmt.Errorf("--alert-probes: must be from 0 to 1000, got %d", c.AlertProbes)
+	case c.AlertProbes > 0 && (c.Bare != "" || c.Via != "mqtt"):
+		return fmt.Errorf("--alert-probes: needs the server's MQTT broker (not --bare, not --via http)")
+	case c.AlertProbes > 0 && c.AlertEvery <= 0:
+		return fmt.Errorf("--alert-every: must be positive")
 	case c.Bare != "" && c.Signed:
 		return fmt.Errorf("--signed: a bare run has no device keys")
 	case c.Bare != "" && !strings.HasPrefix(c.Bare, "tcp://") && !strings.HasPrefix(c.Bare, "mqtt://") && strings.Contains(c.Bare, "://"):
