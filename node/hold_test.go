@@ -17,15 +17,7 @@ func TestTelemetryIsProjectedLazily(t *testing.T) {
 	db := filepath.Join(dir, "gt.db")
 	r := start(t, dir, db, 1000)
 	ctx := context.Background()
-	if _, _, err := r.n.CreateTenant(ctx, "bank-a", "Bank A"); err != nil {
-		t.Fatal(err)
-	}
-	dev := gt.Device{ID: "cell-1", Kind: gt.DeviceLoadCell, SiteID: "wh-1", Interval: gt.Duration(time.Minute)}
-	site := gt.Site{ID: "wh-1", Name: "WH", Kind: gt.SiteWarehouse, Boundary: gt.Polygon{Type: "Polygon",
-		Coordinates: [][][2]float64{{{0, 0}, {0.01, 0}, {0.01, 0.01}, {0, 0.01}, {0, 0}}}}}
-	if _, err := r.n.Command(ctx, gt.EventRecordsCreate, "bank-a", "test", gt.Records{Sites: []gt.Site{site}, Devices: []gt.Device{dev}}); err != nil {
-		t.Fatal(err)
-	}
+	loadCell(t, r)
 	// Readings of now: old ones would raise clock_skew, and an alert is projected at once.
 	at := time.Now().UTC().Truncate(time.Second)
 	for i := 0; i < 5; i++ {
@@ -72,15 +64,7 @@ func TestTelemetryThatRaisesAnAlertIsProjectedAtOnce(t *testing.T) {
 	r := start(t, dir, filepath.Join(dir, "gt.db"), 1000)
 	defer r.stop()
 	ctx := context.Background()
-	if _, _, err := r.n.CreateTenant(ctx, "bank-a", "Bank A"); err != nil {
-		t.Fatal(err)
-	}
-	dev := gt.Device{ID: "cell-1", Kind: gt.DeviceLoadCell, SiteID: "wh-1", Interval: gt.Duration(time.Minute)}
-	site := gt.Site{ID: "wh-1", Name: "WH", Kind: gt.SiteWarehouse, Boundary: gt.Polygon{Type: "Polygon",
-		Coordinates: [][][2]float64{{{0, 0}, {0.01, 0}, {0.01, 0.01}, {0, 0.01}, {0, 0}}}}}
-	if _, err := r.n.Command(ctx, gt.EventRecordsCreate, "bank-a", "test", gt.Records{Sites: []gt.Site{site}, Devices: []gt.Device{dev}}); err != nil {
-		t.Fatal(err)
-	}
+	loadCell(t, r)
 	at := time.Now().UTC()
 	appendPack := func(p gt.DevicePack) {
 		t.Helper()
@@ -130,5 +114,20 @@ func TestTelemetryThatRaisesAnAlertIsProjectedAtOnce(t *testing.T) {
 	}
 	if again, err := r.s.Alerts(ctx, "bank-a", gt.AlertQuery{Rule: "tamper"}); err != nil || len(again) != 1 || again[0].ID != alerts[0].ID {
 		t.Fatalf("tamper alerts after the flush: %+v, %v", again, err)
+	}
+}
+
+// loadCell creates tenant bank-a with a warehouse and its load cell cell-1.
+func loadCell(t *testing.T, r *running) {
+	t.Helper()
+	ctx := context.Background()
+	if _, _, err := r.n.CreateTenant(ctx, "bank-a", "Bank A"); err != nil {
+		t.Fatal(err)
+	}
+	dev := gt.Device{ID: "cell-1", Kind: gt.DeviceLoadCell, SiteID: "wh-1", Interval: gt.Duration(time.Minute)}
+	site := gt.Site{ID: "wh-1", Name: "WH", Kind: gt.SiteWarehouse, Boundary: gt.Polygon{Type: "Polygon",
+		Coordinates: [][][2]float64{{{0, 0}, {0.01, 0}, {0.01, 0.01}, {0, 0.01}, {0, 0}}}}}
+	if _, err := r.n.Command(ctx, gt.EventRecordsCreate, "bank-a", "test", gt.Records{Sites: []gt.Site{site}, Devices: []gt.Device{dev}}); err != nil {
+		t.Fatal(err)
 	}
 }
