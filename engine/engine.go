@@ -95,6 +95,7 @@ func (e *Engine) Apply(ev *gt.Event, ch *gt.Changes) error {
 	}
 	e.seq = ev.Seq
 	ch.Seq = ev.Seq
+	e.rows.release(ch)
 	if ev.Time.After(e.now) {
 		e.now = ev.Time.UTC()
 	}

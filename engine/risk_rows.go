@@ -70,6 +70,26 @@ func (x *rowIndex) sync(ch *gt.Changes) {
 	x.lens = x.lengths(ch)
 }
 
+// reserve makes room in the index for n more rows of a kind, so that a settle adding many
+// rows to a new Changes does not grow the map again and again.
+func (x *rowIndex) reserve(ch *gt.Changes, kind, n int) {
+	if n <= 8 {
+		return
+	}
+	x.sync(ch)
+	if len(x.keys[kind]) == 0 {
+		x.keys[kind] = make(map[rowKey]int, n)
+	}
+}
+
+// release drops the index unless it describes ch: the index of a Changes already
+// written is not kept until the next event fills one.
+func (x *rowIndex) release(ch *gt.Changes) {
+	if x.ch.Value() != ch {
+		*x = rowIndex{}
+	}
+}
+
 // putRow appends row to *rows, or replaces the row of the same key already there.
 func putRow[T any](x *rowIndex, ch *gt.Changes, kind int, rows *[]T, key rowKey, row T) {
 	x.sync(ch)

@@ -118,7 +118,72 @@ type outcome struct {
 	holds   bool
 	vars    rules.Vars
 	loans   []string
-	ev      func() gt.Evidence
+	ev      evidenceOf
+}
+
+// evidenceOf names the evidence of an outcome, gathered only when it opens an alert.
+type evidenceOf struct {
+	kind   evidenceKind
+	id     string     // the loan, collateral or device
+	signal *gt.Signal // evSignal: its evidence as it is when the alert opens
+}
+
+type evidenceKind uint8
+
+const (
+	evEvent evidenceKind = iota // the event being applied
+	evLoan
+	evCollateral
+	evDevice
+	evSignal
+)
+
+// evidence gathers the evidence an outcome names.
+func (ts *tenantState) evidence(e evidenceOf) gt.Evidence {
+	switch e.kind {
+	case evLoan:
+		return ts.loanEvidence(e.id)
+	case evCollateral:
+		return ts.collateralEvidence(e.id)
+	case evDevice:
+		return ts.deviceEvidence(e.id)
+	case evSignal:
+		return e.signal.Evidence
+	}
+	return gt.Evidence{Events: []uint64{ts.idx().ev.Seq}}
+}
+
+// ruleRun is one evaluation of the rules over what changed.
+type ruleRun struct {
+	ts   *tenantState
+	now  time.Time
+	outs []outcome
+	vars rules.Vars // the variables of the evaluation in progress
+	key  []byte     // an open-alert key being looked up
+}
+
+// consider evaluates rule c for a subject and keeps the outcome when it opens or ends
+// an alert. The loans of a loan's subject (ev.kind evLoan) are made only then.
+func (r *ruleRun) consider(c *rules.Compiled, subject string, vars *rules.Vars, loans []string, ev evidenceOf) {
+	r.vars = *vars
+	r.vars.Now = r.now
+	holds, err := c.Eval(&r.vars)
+	if err != nil {
+		holds = false // a runtime error (cost, missing key) does not fire
+	}
+	if _, open := r.ts.Risk.Open[string(r.openKey(c.Rule.Name, subject))]; holds != open {
+		if loans == nil && ev.kind == evLoan {
+			loans = []string{ev.id}
+		}
+		r.outs = append(r.outs, outcome{c, subject, holds, r.vars, loans, ev})
+	}
+}
+
+// openKey returns the key of ts.Risk.Open for a rule and subject, in a buffer reused by
+// the next call.
+func (r *ruleRun) openKey(rule, subject string) []byte {
+	r.key = append(append(append(r.key[:0], rule...), '|'), subject...)
+	return r.key
 }
 
 // runRules evaluates the rules over what changed and applies the alerts they start or
@@ -127,85 +192,77 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 	x := ts.idx()
 	rs := ts.ruleSet()
 	now := ts.now()
-	var outs []outcome
-	consider := func(c *rules.Compiled, subject string, vars rules.Vars, loans []string, ev func() gt.Evidence) {
-		vars.Now = now
-		holds, err := c.Eval(&vars)
-		if err != nil {
-			holds = false // a runtime error (cost, missing key) does not fire
-		}
-		_, open := ts.Risk.Open[c.Rule.Name+"|"+subject]
-		if holds != open {
-			outs = append(outs, outcome{c, subject, holds, vars, loans, ev})
-		}
-	}
+	r := &ruleRun{ts: ts, now: now}
 	for _, key := range sorted(x.dirtySignals) {
 		s := ts.Risk.Signals[key]
 		x.eng.putSignal(ch, *s)
 		vars, loans := ts.subjectVars(s.Subject)
 		vars.Signal = &rules.Signal{Name: s.Name, Subject: s.Subject, Detail: s.Detail, Active: s.Active, Value: s.Value, Since: s.Since}
-		ev := func() gt.Evidence { return s.Evidence }
+		ev := evidenceOf{kind: evSignal, signal: s}
 		for _, c := range rs.bySignal[s.Name] {
-			consider(c, s.Subject, vars, loans, ev)
+			r.consider(c, s.Subject, &vars, loans, ev)
 		}
 		for _, c := range rs.scope[rules.ScopeSignal] {
-			consider(c, s.Subject, vars, loans, ev)
+			r.consider(c, s.Subject, &vars, loans, ev)
 		}
 	}
 	if cs := rs.scope[rules.ScopeLoan]; len(cs) > 0 {
 		for id := range x.evalLoans {
-			vars, loans := ts.subjectVars("loan:" + id)
-			ev := func() gt.Evidence { return ts.loanEvidence(id) }
+			subject := "loan:" + id
+			vars := rules.Vars{Loan: ts.loanVar(id)} // subjectVars of a loan
+			ev := evidenceOf{kind: evLoan, id: id}
 			for _, c := range cs {
-				consider(c, "loan:"+id, vars, loans, ev)
+				r.consider(c, subject, &vars, nil, ev)
 			}
 		}
 	}
 	if cs := rs.scope[rules.ScopeCollateral]; len(cs) > 0 {
 		for id := range x.evalColl {
-			vars, loans := ts.subjectVars("collateral:" + id)
-			ev := func() gt.Evidence { return ts.collateralEvidence(id) }
+			subject := "collateral:" + id
+			vars, loans := ts.subjectVars(subject)
+			ev := evidenceOf{kind: evCollateral, id: id}
 			for _, c := range cs {
-				consider(c, "collateral:"+id, vars, loans, ev)
+				r.consider(c, subject, &vars, loans, ev)
 			}
 		}
 	}
 	if cs := rs.scope[rules.ScopeDevice]; len(cs) > 0 {
 		for id := range x.dirtyDevices {
-			vars, loans := ts.subjectVars("device:" + id)
-			ev := func() gt.Evidence { return ts.deviceEvidence(id) }
+			subject := "device:" + id
+			vars, loans := ts.subjectVars(subject)
+			ev := evidenceOf{kind: evDevice, id: id}
 			for _, c := range cs {
-				consider(c, "device:"+id, vars, loans, ev)
+				r.consider(c, subject, &vars, loans, ev)
 			}
 		}
 	}
 	if cs := rs.scope[rules.ScopePrice]; len(cs) > 0 {
 		for id := range x.dirtyPrices {
-			vars, loans := ts.subjectVars("price:" + id)
-			ev := func() gt.Evidence { return gt.Evidence{Events: []uint64{x.ev.Seq}} }
+			subject := "price:" + id
+			vars, loans := ts.subjectVars(subject)
 			for _, c := range cs {
-				consider(c, "price:"+id, vars, loans, ev)
+				r.consider(c, subject, &vars, loans, evidenceOf{})
 			}
 		}
 	}
 	if cs := rs.scope[rules.ScopePortfolio]; len(cs) > 0 && (len(x.evalLoans) > 0 || len(x.dirtyPrices) > 0) {
 		vars := rules.Vars{Portfolio: ts.portfolioVar()}
-		ev := func() gt.Evidence { return gt.Evidence{Events: []uint64{x.ev.Seq}} }
 		for _, c := range cs {
-			consider(c, "portfolio", vars, nil, ev)
+			r.consider(c, "portfolio", &vars, nil, evidenceOf{})
 		}
 	}
 	// Rules that read now can change with time alone: once a minute of event time they
 	// are evaluated over every subject of their scope that nothing above evaluated.
 	if minute := now.Truncate(time.Minute); len(rs.timed) > 0 && minute.After(ts.Risk.NowEval) {
 		ts.Risk.NowEval = minute
-		ts.runTimedRules(rs.timed, consider)
+		ts.runTimedRules(rs.timed, r)
 	}
 	clear(x.dirtySignals)
 	clear(x.evalLoans)
 	clear(x.evalColl)
 	clear(x.dirtyDevices)
 	clear(x.dirtyPrices)
+	outs := r.outs
 	sort.Slice(outs, func(i, j int) bool {
 		if outs[i].rule.Rule.Name != outs[j].rule.Rule.Name {
 			return outs[i].rule.Rule.Name < outs[j].rule.Rule.Name
@@ -213,19 +270,21 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 		return outs[i].subject < outs[j].subject
 	})
 	ch.Alerts, ch.Actions = slices.Grow(ch.Alerts, len(outs)), slices.Grow(ch.Actions, len(outs))
+	x.eng.rows.reserve(ch, rowAlert, len(outs))
+	x.eng.rows.reserve(ch, rowAction, len(outs))
 	for i := range outs {
 		o := &outs[i]
 		if o.holds {
 			ts.startAlert(o, ch)
 		} else {
-			ts.resolveAlert(ts.Risk.Open[o.rule.Rule.Name+"|"+o.subject], ch)
+			ts.resolveAlert(ts.Risk.Open[string(r.openKey(o.rule.Rule.Name, o.subject))], ch)
 		}
 	}
 }
 
 // runTimedRules evaluates the rules that read now over the subjects of their scopes,
 // leaving out the subjects this event already evaluated.
-func (ts *tenantState) runTimedRules(timed []*rules.Compiled, consider func(*rules.Compiled, string, rules.Vars, []string, func() gt.Evidence)) {
+func (ts *tenantState) runTimedRules(timed []*rules.Compiled, r *ruleRun) {
 	x := ts.idx()
 	subjects := map[rules.Scope][]string{}
 	bySubject := map[string][]*gt.Signal{} // active signals by subject, by name
@@ -287,20 +346,19 @@ func (ts *tenantState) runTimedRules(timed []*rules.Compiled, consider func(*rul
 		for _, subject := range subjects[c.Scope()] {
 			var vars rules.Vars
 			var loans []string
-			var ev func() gt.Evidence
+			var ev evidenceOf
 			switch kind, id, _ := strings.Cut(subject, ":"); kind {
 			case "loan":
 				vars, loans = ts.subjectVars(subject)
-				ev = func() gt.Evidence { return ts.loanEvidence(id) }
+				ev = evidenceOf{kind: evLoan, id: id}
 			case "collateral":
 				vars, loans = ts.subjectVars(subject)
-				ev = func() gt.Evidence { return ts.collateralEvidence(id) }
+				ev = evidenceOf{kind: evCollateral, id: id}
 			case "device":
 				vars, loans = ts.subjectVars(subject)
-				ev = func() gt.Evidence { return ts.deviceEvidence(id) }
+				ev = evidenceOf{kind: evDevice, id: id}
 			case "price":
 				vars, loans = ts.subjectVars(subject)
-				ev = func() gt.Evidence { return gt.Evidence{Events: []uint64{x.ev.Seq}} }
 			case "signal":
 				// The rule holds for the subject when it holds for any of its active
 				// signals (the first by name gives the variables and the evidence).
@@ -326,12 +384,11 @@ func (ts *tenantState) runTimedRules(timed []*rules.Compiled, consider func(*rul
 				}
 				s := pick
 				vars.Signal = &rules.Signal{Name: s.Name, Subject: s.Subject, Detail: s.Detail, Active: s.Active, Value: s.Value, Since: s.Since}
-				ev = func() gt.Evidence { return s.Evidence }
+				ev = evidenceOf{kind: evSignal, signal: s}
 			default:
 				vars = rules.Vars{Portfolio: ts.portfolioVar()}
-				ev = func() gt.Evidence { return gt.Evidence{Events: []uint64{x.ev.Seq}} }
 			}
-			consider(c, subject, vars, loans, ev)
+			r.consider(c, subject, &vars, loans, ev)
 		}
 	}
 }
@@ -452,11 +509,20 @@ func (ts *tenantState) portfolioVar() *rules.Portfolio {
 
 // loanEvidence names the valuations securing a loan and the price ticks they used.
 func (ts *tenantState) loanEvidence(id string) gt.Evidence {
-	ev := gt.Evidence{Events: []uint64{ts.idx().ev.Seq}}
-	for _, cid := range ts.idx().loanColl[id] {
+	x := ts.idx()
+	ids := x.loanColl[id]
+	ev := gt.Evidence{Events: make([]uint64, 1, 1+len(ids))}
+	ev.Events[0] = x.ev.Seq
+	for _, cid := range ids {
 		if v := ts.Risk.Values[cid]; v != nil {
+			if ev.Valuations == nil {
+				ev.Valuations = make([]gt.Valuation, 0, len(ids))
+			}
 			ev.Valuations = append(ev.Valuations, *v)
 			if v.Price != nil {
+				if ev.Prices == nil {
+					ev.Prices = make([]gt.PriceRef, 0, len(ids))
+				}
 				ev.Prices = append(ev.Prices, *v.Price)
 				if v.Price.Seq != 0 && v.Price.Seq != ev.Events[0] {
 					ev.Events = append(ev.Events, v.Price.Seq)
@@ -484,7 +550,7 @@ func (ts *tenantState) startAlert(o *outcome, ch *gt.Changes) {
 	r := o.rule.Rule
 	a := &gt.Alert{ID: x.newID("al"), TenantID: ts.Tenant.ID, Rule: r.Name, RuleVersion: r.Version, Subject: o.subject,
 		Loans: o.loans, Severity: r.Severity, Action: r.Action, State: gt.AlertPending, Status: gt.AlertOpen,
-		Summary: o.rule.Summary(&o.vars), ActiveAt: ts.now(), Evidence: o.ev(), Seq: x.ev.Seq}
+		Summary: o.rule.Summary(&o.vars), ActiveAt: ts.now(), Evidence: ts.evidence(o.ev), Seq: x.ev.Seq}
 	if a.Loans == nil {
 		a.Loans = []string{}
 	}
@@ -596,7 +662,8 @@ func (ts *tenantState) resolveAlert(id string, ch *gt.Changes) {
 	ts.clearTimer("fire|" + a.ID)
 	a.State, a.ResolvedAt, a.Seq = gt.AlertResolved, now, x.ev.Seq
 	x.eng.putAlert(ch, *a)
-	for _, act := range ts.actionsOf(a.ID) {
+	for _, aid := range x.byAlert[a.ID] { // resolving adds no action
+		act := ts.Risk.Actions[aid]
 		if act.Kind != gt.ActionMarginCall {
 			continue
 		}
@@ -611,15 +678,6 @@ func (ts *tenantState) resolveAlert(id string, ch *gt.Changes) {
 			ts.endMarginCall(act, false, ch)
 		}
 	}
-}
-
-// actionsOf returns the actions raised by an alert, by id.
-func (ts *tenantState) actionsOf(alert string) []*gt.Action {
-	var out []*gt.Action
-	for _, id := range ts.idx().byAlert[alert] {
-		out = append(out, ts.Risk.Actions[id])
-	}
-	return out
 }
 
 // endMarginCall clears (cured) or marks escalated the margin call on the action's loans.

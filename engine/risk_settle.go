@@ -19,12 +19,15 @@ func (e *Engine) settle(ts *tenantState, ev *gt.Event, ch *gt.Changes) {
 	// Room for a row per collateral and loan at most, so that a tick touching many of
 	// them does not regrow the slices of large rows again and again.
 	ch.Valuations = slices.Grow(ch.Valuations, len(x.dirtyColl))
+	e.rows.reserve(ch, rowValuation, len(x.dirtyColl))
 	for id := range x.dirtyColl {
 		e.revalue(ts, id, ch)
 	}
 	clear(x.dirtyColl)
 	ch.LoanRisks = slices.Grow(ch.LoanRisks, len(x.dirtyLoans))
 	ch.LoanPoints = slices.Grow(ch.LoanPoints, len(x.dirtyLoans))
+	e.rows.reserve(ch, rowLoan, len(x.dirtyLoans))
+	e.rows.reserve(ch, rowPoint, len(x.dirtyLoans))
 	for id := range x.dirtyLoans {
 		ts.remeasure(id, ch)
 	}
@@ -53,7 +56,12 @@ func (e *Engine) revalue(ts *tenantState, id string, ch *gt.Changes) {
 	v, si := ts.value(c, x.ev.Seq, now)
 	old := ts.Risk.Values[id]
 	if !sameValuation(old, &v) {
-		ts.Risk.Values[id] = &v
+		// The stored valuation is updated in place: rows and evidence hold copies.
+		if old == nil {
+			old = new(gt.Valuation)
+			ts.Risk.Values[id] = old
+		}
+		*old = v
 		e.putValuation(ch, v)
 		x.evalColl[id] = true
 		for _, a := range c.Allocations {
@@ -67,11 +75,13 @@ func (e *Engine) revalue(ts *tenantState, id string, ch *gt.Changes) {
 // trustTimer schedules the next revaluation a collateral needs without new data: when
 // its data goes stale, hourly while its trust decays, and when it goes blind.
 func (ts *tenantState) trustTimer(id string, si *sourceInfo, now time.Time) {
-	key := "trust|" + id
 	if si.devices == 0 {
-		ts.clearTimer(key)
+		if len(ts.Risk.Timers) > 0 {
+			ts.clearTimer("trust|" + id)
+		}
 		return
 	}
+	key := "trust|" + id
 	if si.lastSeen.IsZero() { // awaiting data: blind when the devices stay silent
 		if blind := si.bound.Add(ts.policy().BlindAfter); now.Before(blind) {
 			ts.setTimer(key, blind)
@@ -118,13 +128,19 @@ func (ts *tenantState) remeasure(id string, ch *gt.Changes) {
 	if p := l.InterestPaidTo; p != nil && l.InterestRate > 0 && l.Status != gt.LoanClosed {
 		days := gt.AccrualDays(*p, now)
 		ts.setTimer("accrue|"+id, time.Unix(p.Unix()+(days+1)*86400, 0).UTC())
-	} else {
+	} else if len(ts.Risk.Timers) > 0 {
 		ts.clearTimer("accrue|" + id)
 	}
 	if sameLoanRisk(prev, &lr) {
 		return
 	}
-	ts.Risk.Loans[id] = &lr
+	// The stored metrics are updated in place: rows hold copies, and a margin call
+	// replaces them (fire, endMarginCall).
+	if prev == nil {
+		prev = new(gt.LoanRisk)
+		ts.Risk.Loans[id] = prev
+	}
+	*prev = lr
 	x.eng.putLoanRisk(ch, lr)
 	x.evalLoans[id] = true
 	ts.point(&lr, ch)
@@ -223,7 +239,6 @@ func (ts *tenantState) setSignal(name, subject string, active bool, value float6
 
 // detectCollateral runs the detectors of SPEC §6.5 that judge a whole collateral.
 func (e *Engine) detectCollateral(ts *tenantState, c *gt.Collateral, v *gt.Valuation, si *sourceInfo, now time.Time) {
-	subject := "collateral:" + c.ID
 	evidence := func() gt.Evidence {
 		ev := gt.Evidence{Events: []uint64{ts.idx().ev.Seq}, Readings: si.readings, Valuations: []gt.Valuation{*v}}
 		if v.Price != nil {
@@ -261,7 +276,7 @@ func (e *Engine) detectCollateral(ts *tenantState, c *gt.Collateral, v *gt.Valua
 				a.Kind + " says " + fmtQty(a.Quantity, v.Unit) + ", " + b.Kind + " says " + fmtQty(b.Quantity, v.Unit)
 		}, evidence, "sources agree")
 		if ts.idx().staticColl[c.ID] {
-			ts.relatedParty(c, subject)
+			ts.relatedParty(c, "collateral:"+c.ID)
 		}
 	}
 	if c.Livestock != nil {
@@ -270,21 +285,23 @@ func (e *Engine) detectCollateral(ts *tenantState, c *gt.Collateral, v *gt.Valua
 		short := ok && hs != nil && !hs.Start.IsZero() && now.Sub(hs.Start) >= herdWindow &&
 			seen < float64(c.Livestock.HeadCount)*(1-ts.policy().OutflowTolerance)
 		if short {
-			ts.setSignal("herd_shortfall", subject, true, 1-seen/float64(c.Livestock.HeadCount),
+			ts.setSignal("herd_shortfall", "collateral:"+c.ID, true, 1-seen/float64(c.Livestock.HeadCount),
 				fmtQty(seen, "head")+" seen of "+fmtQty(float64(c.Livestock.HeadCount), "head")+" pledged", evidence())
 		} else {
-			ts.setSignal("herd_shortfall", subject, false, 0, "herd complete", gt.Evidence{})
+			ts.setSignal("herd_shortfall", "collateral:"+c.ID, false, 0, "herd complete", gt.Evidence{})
 		}
 	}
 	if c.Crop != nil {
 		ts.detectCrop(c, now)
 	}
-	if blind := v.TrustReason == "blind"; blind || ts.Risk.Signals["collateral_blind|"+subject] != nil {
-		ts.setSignal("collateral_blind", subject, blind, 0, "no data from its devices for "+ts.policy().BlindAfter.String(), evidence())
+	// A lot that never went blind has no signal to end: the lookup is left out while the
+	// tenant has no signals at all.
+	if blind := v.TrustReason == "blind"; blind || len(ts.Risk.Signals) > 0 && ts.Risk.Signals["collateral_blind|collateral:"+c.ID] != nil {
+		ts.setSignal("collateral_blind", "collateral:"+c.ID, blind, 0, "no data from its devices for "+ts.policy().BlindAfter.String(), evidence())
 	}
 	x := ts.idx()
 	if x.staticColl[c.ID] || x.crossColl[c.ID] {
-		e.doublePledge(ts, c, subject)
+		e.doublePledge(ts, c, "collateral:"+c.ID)
 		delete(x.staticColl, c.ID)
 		delete(x.crossColl, c.ID)
 	}

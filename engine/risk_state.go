@@ -2,9 +2,9 @@ package engine
 
 import (
 	"container/heap"
-	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -427,7 +427,22 @@ func (ts *tenantState) dueTimers(now time.Time) []string {
 // sorting by creation.
 func (x *riskIndex) newID(prefix string) string {
 	x.ids++
-	return fmt.Sprintf("%s-%012d-%04d", prefix, x.ev.Seq, x.ids)
+	// prefix-%012d-%04d, without fmt: ids are made for every alert and action.
+	var buf [64]byte
+	b := append(buf[:0], prefix...)
+	b = appendPadded(append(b, '-'), x.ev.Seq, 12)
+	b = appendPadded(append(b, '-'), uint64(x.ids), 4)
+	return string(b)
+}
+
+// appendPadded appends n in decimal, zero-padded to width digits.
+func appendPadded(b []byte, n uint64, width int) []byte {
+	var digits [20]byte
+	d := strconv.AppendUint(digits[:0], n, 10)
+	for range width - len(d) {
+		b = append(b, '0')
+	}
+	return append(b, d...)
 }
 
 // ruleSet is a tenant's effective rules, compiled.

@@ -359,9 +359,10 @@ func sameValuation(a, b *gt.Valuation) bool {
 
 // loanRisk computes a loan's metrics at now from the stored valuations.
 func (ts *tenantState) loanRisk(l *gt.Loan, prev *gt.LoanRisk, seq uint64, now time.Time) gt.LoanRisk {
+	colls := ts.idx().loanColl[l.ID]
 	lr := gt.LoanRisk{TenantID: ts.Tenant.ID, LoanID: l.ID, At: now, Seq: seq, Exposure: l.Outstanding,
 		CollateralValue: gt.Money{Currency: l.Outstanding.Currency}, DaysPastDue: l.DaysPastDue,
-		BorrowerID: l.BorrowerID, CoreEnterpriseID: l.CoreEnterpriseID, Allocations: []gt.AllocatedValue{}}
+		BorrowerID: l.BorrowerID, CoreEnterpriseID: l.CoreEnterpriseID, Allocations: make([]gt.AllocatedValue, 0, len(colls))}
 	if l.Status == gt.LoanClosed {
 		lr.Exposure.Amount = 0
 	} else if acc := l.AccruedInterest(now); acc > 0 {
@@ -369,7 +370,7 @@ func (ts *tenantState) loanRisk(l *gt.Loan, prev *gt.LoanRisk, seq uint64, now t
 		lr.Exposure.Amount += acc
 	}
 	var value float64
-	for _, cid := range ts.idx().loanColl[l.ID] {
+	for _, cid := range colls {
 		c := ts.Collateral[cid]
 		val := ts.Risk.Values[cid]
 		if c == nil || val == nil {

@@ -87,9 +87,13 @@ func lotPortfolio(b *testing.B, lots int) (*engine.Engine, uint64, uint64) {
 // in at most 1 s on the 2-core machine). It reports the lots and band changes per tick
 // and the engine heap per lot (goal: at most 1 KiB).
 func BenchmarkPriceTick(b *testing.B) {
+	benchTicks(b, []int64{640_000, 800_000}) // -20% and back: a share of loans changes band each time
+}
+
+// benchTicks applies price ticks of copper at prices in turn to the benchmark portfolio.
+func benchTicks(b *testing.B, prices []int64) {
 	lots := benchLots()
 	e, seq, heap := lotPortfolio(b, lots)
-	prices := []int64{640_000, 800_000} // -20% and back: a share of loans changes band each time
 	at := time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC)
 	var changes, valued int
 	i := 0
@@ -97,7 +101,7 @@ func BenchmarkPriceTick(b *testing.B) {
 		seq++
 		at = at.Add(time.Hour)
 		data, _ := json.Marshal(gt.Records{Prices: []gt.PriceTick{{Commodity: "copper", At: at, Unit: "t",
-			Price: gt.Money{Amount: prices[i%2], Currency: "USD"}}}})
+			Price: gt.Money{Amount: prices[i%len(prices)], Currency: "USD"}}}})
 		ev := gt.Event{Seq: seq, ID: fmt.Sprintf("ev-%d", seq), Type: gt.EventPricesRecord, Tenant: "bank", Time: at, Data: data}
 		var ch gt.Changes
 		if err := e.Apply(&ev, &ch); err != nil {

@@ -1,6 +1,8 @@
 package rules_test
 
 import (
+	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +153,37 @@ func TestSummary(t *testing.T) {
 	}
 	if got, want := mustCompile(t, r).Summary(nil), "LTV 0"; got != want {
 		t.Errorf("Summary(nil) = %q, want %q", got, want)
+	}
+}
+
+// TestSummaryFields checks that a summary part reading a variable's field renders as the
+// same value does through CEL ([x][0] makes CEL evaluate it), for every field, with
+// values that format differently, and for a nil variable.
+func TestSummaryFields(t *testing.T) {
+	vars := []*rules.Vars{fullVars(), {}}
+	for _, f := range []float64{math.NaN(), math.Inf(-1), 1e15, -0.00005, 0.123456789, 84.05, -0} {
+		v := fullVars()
+		v.Loan.LTV, v.Collateral.Observed, v.Price.Return, v.Portfolio.Value = f, f, f, f
+		v.Loan.ID, v.Loan.DaysPastDue, v.Device.Signed = "L-é", -3, false
+		vars = append(vars, v)
+	}
+	fields := map[string]any{"loan": rules.Loan{}, "collateral": rules.Collateral{}, "device": rules.Device{},
+		"signal": rules.Signal{}, "price": rules.Price{}, "portfolio": rules.Portfolio{}}
+	for name, typ := range fields {
+		st := reflect.TypeOf(typ)
+		for i := range st.NumField() {
+			sel := name + "." + st.Field(i).Tag.Get("cel")
+			direct, viaCEL := rule("true"), rule("true")
+			direct.Summary, viaCEL.Summary = "{{ "+sel+" }}", "{{ ["+sel+"][0] }}"
+			if st.Field(i).Type.Kind() == reflect.Map {
+				continue // a map is not a summary value
+			}
+			d, c := mustCompile(t, direct), mustCompile(t, viaCEL)
+			for _, v := range vars {
+				if got, want := d.Summary(v), c.Summary(v); got != want {
+					t.Errorf("Summary(%q) = %q, want %q as CEL renders it", direct.Summary, got, want)
+				}
+			}
+		}
 	}
 }
