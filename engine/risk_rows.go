@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"weak"
 
 	gt "groundtruth"
@@ -11,10 +12,16 @@ import (
 // its final state. It is rebuilt whenever the Changes is not the one it describes. It
 // holds the Changes weakly, so that a Changes the caller has written and dropped is not
 // kept alive by the engine until another event fills one.
+//
+// A settle adding many rows of a kind the Changes holds none of yet knows them distinct
+// (fresh): they are appended without being indexed, and the index of the kind catches up
+// only when a later put of it needs a lookup. Most Changes never need it.
 type rowIndex struct {
-	ch   weak.Pointer[gt.Changes]
-	lens [7]int
-	keys [7]map[rowKey]int
+	ch      weak.Pointer[gt.Changes]
+	lens    [7]int
+	keys    [7]map[rowKey]int
+	indexed [7]int  // the rows of each kind in keys: those after are not yet
+	fresh   [7]bool // the rows being put of a kind are distinct and not yet in the Changes
 }
 
 // rowKey identifies a row within its kind: the tenant and the row's own key, kept apart
@@ -38,37 +45,66 @@ func (x *rowIndex) lengths(ch *gt.Changes) [7]int {
 	return [7]int{len(ch.Valuations), len(ch.LoanRisks), len(ch.Signals), len(ch.Alerts), len(ch.Actions), len(ch.Inspections), len(ch.LoanPoints)}
 }
 
+// sync points the index at ch. The keys of a Changes it did not describe are indexed
+// again when a put needs them.
 func (x *rowIndex) sync(ch *gt.Changes) {
 	if x.ch.Value() == ch && x.lens == x.lengths(ch) {
 		return
 	}
 	x.ch = weak.Make(ch)
-	for i := range x.keys {
-		x.keys[i] = map[rowKey]int{}
-	}
-	for i, r := range ch.Valuations {
-		x.keys[rowValuation][rowKey{tenant: r.TenantID, id: r.CollateralID}] = i
-	}
-	for i, r := range ch.LoanRisks {
-		x.keys[rowLoan][rowKey{tenant: r.TenantID, id: r.LoanID}] = i
-	}
-	for i, r := range ch.Signals {
-		x.keys[rowSignal][signalKey(&r)] = i
-	}
-	for i, r := range ch.Alerts {
-		x.keys[rowAlert][rowKey{tenant: r.TenantID, id: r.ID}] = i
-	}
-	for i, r := range ch.Actions {
-		x.keys[rowAction][rowKey{tenant: r.TenantID, id: r.ID}] = i
-	}
-	for i, r := range ch.Inspections {
-		x.keys[rowInspection][rowKey{tenant: r.TenantID, id: r.ID}] = i
-	}
-	for i, r := range ch.LoanPoints {
-		x.keys[rowPoint][pointKey(&r)] = i
-	}
+	x.keys, x.indexed, x.fresh = [7]map[rowKey]int{}, [7]int{}, [7]bool{}
 	x.lens = x.lengths(ch)
 }
+
+// catchUp indexes the rows of a kind not yet in keys.
+func (x *rowIndex) catchUp(ch *gt.Changes, kind int) {
+	n := x.lens[kind]
+	if x.indexed[kind] == n {
+		return
+	}
+	if x.keys[kind] == nil {
+		x.keys[kind] = make(map[rowKey]int, n)
+	}
+	m := x.keys[kind]
+	for i := x.indexed[kind]; i < n; i++ {
+		var k rowKey
+		switch kind {
+		case rowValuation:
+			r := &ch.Valuations[i]
+			k = rowKey{tenant: r.TenantID, id: r.CollateralID}
+		case rowLoan:
+			r := &ch.LoanRisks[i]
+			k = rowKey{tenant: r.TenantID, id: r.LoanID}
+		case rowSignal:
+			k = signalKey(&ch.Signals[i])
+		case rowAlert:
+			r := &ch.Alerts[i]
+			k = rowKey{tenant: r.TenantID, id: r.ID}
+		case rowAction:
+			r := &ch.Actions[i]
+			k = rowKey{tenant: r.TenantID, id: r.ID}
+		case rowInspection:
+			r := &ch.Inspections[i]
+			k = rowKey{tenant: r.TenantID, id: r.ID}
+		case rowPoint:
+			k = pointKey(&ch.LoanPoints[i])
+		}
+		m[k] = i
+	}
+	x.indexed[kind] = n
+}
+
+// startFresh begins putting up to n rows of a kind that are distinct from each other:
+// when ch holds no row of the kind yet, they are appended without a lookup until
+// endFresh. It makes room for them in the rows.
+func startFresh[T any](x *rowIndex, ch *gt.Changes, kind int, rows *[]T, n int) {
+	*rows = slices.Grow(*rows, n)
+	x.sync(ch)
+	x.fresh[kind] = len(*rows) == 0
+}
+
+// endFresh ends the distinct rows of a kind begun by startFresh.
+func (x *rowIndex) endFresh(kind int) { x.fresh[kind] = false }
 
 // reserve makes room in the index for n more rows of a kind, so that a settle adding many
 // rows to a new Changes does not grow the map again and again.
@@ -77,8 +113,8 @@ func (x *rowIndex) reserve(ch *gt.Changes, kind, n int) {
 		return
 	}
 	x.sync(ch)
-	if len(x.keys[kind]) == 0 {
-		x.keys[kind] = make(map[rowKey]int, n)
+	if x.keys[kind] == nil {
+		x.keys[kind] = make(map[rowKey]int, x.lens[kind]+n)
 	}
 }
 
@@ -93,13 +129,20 @@ func (x *rowIndex) release(ch *gt.Changes) {
 // putRow appends row to *rows, or replaces the row of the same key already there.
 func putRow[T any](x *rowIndex, ch *gt.Changes, kind int, rows *[]T, key rowKey, row T) {
 	x.sync(ch)
-	if i, ok := x.keys[kind][key]; ok {
-		(*rows)[i] = row
-		return
+	if !x.fresh[kind] {
+		x.catchUp(ch, kind)
+		if i, ok := x.keys[kind][key]; ok {
+			(*rows)[i] = row
+			return
+		}
+		if x.keys[kind] == nil {
+			x.keys[kind] = map[rowKey]int{}
+		}
+		x.keys[kind][key] = len(*rows)
+		x.indexed[kind]++
 	}
-	x.keys[kind][key] = len(*rows)
 	*rows = append(*rows, row)
-	x.lens = x.lengths(ch)
+	x.lens[kind]++
 }
 
 func (e *Engine) putValuation(ch *gt.Changes, v gt.Valuation) {

@@ -75,6 +75,7 @@ func (ts *tenantState) ruleSet() *ruleSet {
 			continue
 		}
 		rs.scope[c.Scope()] = append(rs.scope[c.Scope()], c)
+		rs.coll = rs.coll || c.Scope() == rules.ScopeCollateral
 	}
 	x.rules = rs
 	return rs
@@ -160,29 +161,35 @@ type ruleRun struct {
 	outs []outcome
 	vars rules.Vars // the variables of the evaluation in progress
 	key  []byte     // an open-alert key being looked up
+	loan rules.Loan // the loan of the loan subject being evaluated
 }
 
-// consider evaluates rule c for a subject and keeps the outcome when it opens or ends
-// an alert. The loans of a loan's subject (ev.kind evLoan) are made only then.
-func (r *ruleRun) consider(c *rules.Compiled, subject string, vars *rules.Vars, loans []string, ev evidenceOf) {
+// consider evaluates rule c for a subject, named by its kind's prefix ("loan:") and id,
+// and keeps the outcome when it opens or ends an alert. The subject, the loans of a
+// loan's subject (ev.kind evLoan) and a copy of the shared r.loan are made only then.
+func (r *ruleRun) consider(c *rules.Compiled, prefix, id string, vars *rules.Vars, loans []string, ev evidenceOf) {
 	r.vars = *vars
 	r.vars.Now = r.now
 	holds, err := c.Eval(&r.vars)
 	if err != nil {
 		holds = false // a runtime error (cost, missing key) does not fire
 	}
-	if _, open := r.ts.Risk.Open[string(r.openKey(c.Rule.Name, subject))]; holds != open {
+	if _, open := r.ts.Risk.Open[string(r.openKey(c.Rule.Name, prefix, id))]; holds != open {
 		if loans == nil && ev.kind == evLoan {
 			loans = []string{ev.id}
 		}
-		r.outs = append(r.outs, outcome{c, subject, holds, r.vars, loans, ev})
+		if r.vars.Loan == &r.loan {
+			l := r.loan
+			r.vars.Loan = &l
+		}
+		r.outs = append(r.outs, outcome{c, prefix + id, holds, r.vars, loans, ev})
 	}
 }
 
-// openKey returns the key of ts.Risk.Open for a rule and subject, in a buffer reused by
-// the next call.
-func (r *ruleRun) openKey(rule, subject string) []byte {
-	r.key = append(append(append(r.key[:0], rule...), '|'), subject...)
+// openKey returns the key of ts.Risk.Open for a rule and the subject prefix+id, in a
+// buffer reused by the next call.
+func (r *ruleRun) openKey(rule, prefix, id string) []byte {
+	r.key = append(append(append(append(r.key[:0], rule...), '|'), prefix...), id...)
 	return r.key
 }
 
@@ -200,39 +207,39 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 		vars.Signal = &rules.Signal{Name: s.Name, Subject: s.Subject, Detail: s.Detail, Active: s.Active, Value: s.Value, Since: s.Since}
 		ev := evidenceOf{kind: evSignal, signal: s}
 		for _, c := range rs.bySignal[s.Name] {
-			r.consider(c, s.Subject, &vars, loans, ev)
+			r.consider(c, "", s.Subject, &vars, loans, ev)
 		}
 		for _, c := range rs.scope[rules.ScopeSignal] {
-			r.consider(c, s.Subject, &vars, loans, ev)
+			r.consider(c, "", s.Subject, &vars, loans, ev)
 		}
 	}
 	if cs := rs.scope[rules.ScopeLoan]; len(cs) > 0 {
 		for id := range x.evalLoans {
-			subject := "loan:" + id
-			vars := rules.Vars{Loan: ts.loanVar(id)} // subjectVars of a loan
+			var vars rules.Vars // subjectVars of a loan, in r.loan
+			if ts.fillLoanVar(id, &r.loan) {
+				vars.Loan = &r.loan
+			}
 			ev := evidenceOf{kind: evLoan, id: id}
 			for _, c := range cs {
-				r.consider(c, subject, &vars, nil, ev)
+				r.consider(c, "loan:", id, &vars, nil, ev)
 			}
 		}
 	}
 	if cs := rs.scope[rules.ScopeCollateral]; len(cs) > 0 {
 		for id := range x.evalColl {
-			subject := "collateral:" + id
-			vars, loans := ts.subjectVars(subject)
+			vars, loans := ts.subjectVars("collateral:" + id)
 			ev := evidenceOf{kind: evCollateral, id: id}
 			for _, c := range cs {
-				r.consider(c, subject, &vars, loans, ev)
+				r.consider(c, "collateral:", id, &vars, loans, ev)
 			}
 		}
 	}
 	if cs := rs.scope[rules.ScopeDevice]; len(cs) > 0 {
 		for id := range x.dirtyDevices {
-			subject := "device:" + id
-			vars, loans := ts.subjectVars(subject)
+			vars, loans := ts.subjectVars("device:" + id)
 			ev := evidenceOf{kind: evDevice, id: id}
 			for _, c := range cs {
-				r.consider(c, subject, &vars, loans, ev)
+				r.consider(c, "device:", id, &vars, loans, ev)
 			}
 		}
 	}
@@ -241,14 +248,14 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 			subject := "price:" + id
 			vars, loans := ts.subjectVars(subject)
 			for _, c := range cs {
-				r.consider(c, subject, &vars, loans, evidenceOf{})
+				r.consider(c, "", subject, &vars, loans, evidenceOf{})
 			}
 		}
 	}
 	if cs := rs.scope[rules.ScopePortfolio]; len(cs) > 0 && (len(x.evalLoans) > 0 || len(x.dirtyPrices) > 0) {
 		vars := rules.Vars{Portfolio: ts.portfolioVar()}
 		for _, c := range cs {
-			r.consider(c, "portfolio", &vars, nil, evidenceOf{})
+			r.consider(c, "", "portfolio", &vars, nil, evidenceOf{})
 		}
 	}
 	// Rules that read now can change with time alone: once a minute of event time they
@@ -277,7 +284,7 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 		if o.holds {
 			ts.startAlert(o, ch)
 		} else {
-			ts.resolveAlert(ts.Risk.Open[string(r.openKey(o.rule.Rule.Name, o.subject))], ch)
+			ts.resolveAlert(ts.Risk.Open[string(r.openKey(o.rule.Rule.Name, "", o.subject))], ch)
 		}
 	}
 }
@@ -388,7 +395,7 @@ func (ts *tenantState) runTimedRules(timed []*rules.Compiled, r *ruleRun) {
 			default:
 				vars = rules.Vars{Portfolio: ts.portfolioVar()}
 			}
-			r.consider(c, subject, &vars, loans, ev)
+			r.consider(c, "", subject, &vars, loans, ev)
 		}
 	}
 }
@@ -446,11 +453,20 @@ func major(m gt.Money) float64 {
 }
 
 func (ts *tenantState) loanVar(id string) *rules.Loan {
-	l := ts.Loans[id]
-	if l == nil {
+	v := new(rules.Loan)
+	if !ts.fillLoanVar(id, v) {
 		return nil
 	}
-	v := &rules.Loan{ID: l.ID, Product: string(l.Product), Status: string(l.Status), Currency: l.Outstanding.Currency,
+	return v
+}
+
+// fillLoanVar sets *v to the CEL variable of a loan and reports whether the loan exists.
+func (ts *tenantState) fillLoanVar(id string, v *rules.Loan) bool {
+	l := ts.Loans[id]
+	if l == nil {
+		return false
+	}
+	*v = rules.Loan{ID: l.ID, Product: string(l.Product), Status: string(l.Status), Currency: l.Outstanding.Currency,
 		BorrowerID: l.BorrowerID, CoreEnterpriseID: l.CoreEnterpriseID, DaysPastDue: int64(l.DaysPastDue),
 		WarnLTV: l.Terms.WarnLTV, MarginCallLTV: l.Terms.MarginCallLTV, LiquidationLTV: l.Terms.LiquidationLTV,
 		Exposure: major(l.Outstanding), MaturityDate: l.MaturityDate}
@@ -461,7 +477,7 @@ func (ts *tenantState) loanVar(id string) *rules.Loan {
 			v.LTV = *lr.LTV
 		}
 	}
-	return v
+	return true
 }
 
 func (ts *tenantState) collateralVar(c *gt.Collateral) *rules.Collateral {

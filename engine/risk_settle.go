@@ -2,7 +2,6 @@ package engine
 
 import (
 	"math"
-	"slices"
 	"strings"
 	"time"
 
@@ -17,20 +16,21 @@ func (e *Engine) settle(ts *tenantState, ev *gt.Event, ch *gt.Changes) {
 	x := ts.idx()
 	e.runTimers(ts, ch)
 	// Room for a row per collateral and loan at most, so that a tick touching many of
-	// them does not regrow the slices of large rows again and again.
-	ch.Valuations = slices.Grow(ch.Valuations, len(x.dirtyColl))
-	e.rows.reserve(ch, rowValuation, len(x.dirtyColl))
+	// them does not regrow the slices of large rows again and again. Each collateral and
+	// loan puts its rows once here: they are distinct.
+	startFresh(&e.rows, ch, rowValuation, &ch.Valuations, len(x.dirtyColl))
 	for id := range x.dirtyColl {
 		e.revalue(ts, id, ch)
 	}
+	e.rows.endFresh(rowValuation)
 	clear(x.dirtyColl)
-	ch.LoanRisks = slices.Grow(ch.LoanRisks, len(x.dirtyLoans))
-	ch.LoanPoints = slices.Grow(ch.LoanPoints, len(x.dirtyLoans))
-	e.rows.reserve(ch, rowLoan, len(x.dirtyLoans))
-	e.rows.reserve(ch, rowPoint, len(x.dirtyLoans))
+	startFresh(&e.rows, ch, rowLoan, &ch.LoanRisks, len(x.dirtyLoans))
+	startFresh(&e.rows, ch, rowPoint, &ch.LoanPoints, len(x.dirtyLoans))
 	for id := range x.dirtyLoans {
 		ts.remeasure(id, ch)
 	}
+	e.rows.endFresh(rowLoan)
+	e.rows.endFresh(rowPoint)
 	clear(x.dirtyLoans)
 	ts.runRules(ch)
 }
@@ -63,7 +63,9 @@ func (e *Engine) revalue(ts *tenantState, id string, ch *gt.Changes) {
 		}
 		*old = v
 		e.putValuation(ch, v)
-		x.evalColl[id] = true
+		if ts.ruleSet().coll {
+			x.evalColl[id] = true
+		}
 		for _, a := range c.Allocations {
 			x.dirtyLoans[a.LoanID] = true
 		}
@@ -163,22 +165,24 @@ func (ts *tenantState) point(lr *gt.LoanRisk, ch *gt.Changes) {
 	}
 	hour := lr.At.UTC().Truncate(time.Hour)
 	p := ts.Risk.Points[lr.LoanID]
-	if p == nil || !p.Start.Equal(hour) {
+	// The point of a new hour takes the place of the last one in place: rows hold copies.
+	switch {
+	case p == nil:
 		p = &gt.LoanPoint{TenantID: ts.Tenant.ID, LoanID: lr.LoanID, Start: hour}
 		ts.Risk.Points[lr.LoanID] = p
+	case !p.Start.Equal(hour):
+		*p = gt.LoanPoint{TenantID: ts.Tenant.ID, LoanID: lr.LoanID, Start: hour}
 	}
 	p.Count++
 	p.Exposure, p.Value, p.Band, p.At, p.Seq = lr.Exposure, lr.CollateralValue, lr.Band, lr.At, lr.Seq
-	p.LastLTV = nil
-	if lr.LTV != nil {
-		v := *lr.LTV
-		p.LastLTV = &v
-		if p.MinLTV == nil || v < *p.MinLTV {
-			p.MinLTV = &v
+	// The LTVs share the loan metrics' own: no one changes the value behind either.
+	p.LastLTV = lr.LTV
+	if v := lr.LTV; v != nil {
+		if p.MinLTV == nil || *v < *p.MinLTV {
+			p.MinLTV = v
 		}
-		if p.MaxLTV == nil || v > *p.MaxLTV {
-			mx := v
-			p.MaxLTV = &mx
+		if p.MaxLTV == nil || *v > *p.MaxLTV {
+			p.MaxLTV = v
 		}
 	}
 	ts.idx().eng.putLoanPoint(ch, *p)

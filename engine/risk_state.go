@@ -451,4 +451,5 @@ type ruleSet struct {
 	bySignal map[string][]*rules.Compiled // rules requiring one signal name
 	scope    map[rules.Scope][]*rules.Compiled
 	timed    []*rules.Compiled // the rules that read now
+	coll     bool              // some rule is of collateral scope: evalColl is read
 }

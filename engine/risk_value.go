@@ -262,7 +262,8 @@ func (ts *tenantState) value(c *gt.Collateral, seq uint64, now time.Time) (gt.Va
 		v.BookQuantity = ts.book(c, now)
 		v.VerifiedQuantity = v.BookQuantity
 		v.QuantitySource = "book"
-		if o, _, ok := risk.Fuse(si.fused); ok {
+		if q, _, ok := risk.Fuse(si.fused); ok {
+			o := q // on the heap only when there is one
 			v.ObservedQuantity = &o
 			v.VerifiedQuantity = risk.Verified(o, v.BookQuantity, true)
 			v.QuantitySource = "fused"
