@@ -79,7 +79,7 @@ func (e *Engine) devicePack(ts *tenantState, dev *gt.Device, p *gt.DevicePack, r
 		case r.Name == "tags" && r.S != nil:
 			ts.tagsRead(dev, *r.S, at)
 		case r.Name == primary && r.V != nil:
-			e.primaryReading(ts, dev, dr, calibrate(dev, r.Name, *r.V), at)
+			e.primaryReading(ts, dev, dr, subject, calibrate(dev, r.Name, *r.V), at)
 		}
 	}
 	if lat != nil && lon != nil {
@@ -87,8 +87,10 @@ func (e *Engine) devicePack(ts *tenantState, dev *gt.Device, p *gt.DevicePack, r
 	}
 	if !newest.IsZero() {
 		skewed := ts.now().Sub(newest) > max(skewLimit, 3*dev.Interval.Std())
-		ts.setSignal("clock_skew", subject, skewed, ts.now().Sub(newest).Seconds(),
-			"readings are "+ts.now().Sub(newest).Round(time.Second).String()+" older than their arrival", ts.deviceEvidence(dev.ID))
+		if !ts.signalSettled("clock_skew", subject, skewed) {
+			ts.setSignal("clock_skew", subject, skewed, ts.now().Sub(newest).Seconds(),
+				"readings are "+ts.now().Sub(newest).Round(time.Second).String()+" older than their arrival", ts.deviceEvidence(dev.ID))
+		}
 	}
 	if dev.CollateralID != "" {
 		x.dirtyColl[dev.CollateralID] = true
@@ -98,8 +100,7 @@ func (e *Engine) devicePack(ts *tenantState, dev *gt.Device, p *gt.DevicePack, r
 
 // primaryReading feeds sensor_stuck and implausible_jump with a calibrated reading of
 // the device's quantity measurement.
-func (e *Engine) primaryReading(ts *tenantState, dev *gt.Device, dr *devRisk, v float64, at time.Time) {
-	subject := "device:" + dev.ID
+func (e *Engine) primaryReading(ts *tenantState, dev *gt.Device, dr *devRisk, subject string, v float64, at time.Time) {
 	if !dr.LastAt.IsZero() && !at.After(dr.LastAt) {
 		return // an older reading: the detectors judge readings in time order only
 	}
@@ -114,9 +115,11 @@ func (e *Engine) primaryReading(ts *tenantState, dev *gt.Device, dr *devRisk, v 
 	if len(dr.Values) == stuckWindow && dev.Calibration.Noise > 0 {
 		sd := stddev(dr.Values)
 		floor := 0.1 * dev.Calibration.Noise
-		ts.setSignal("sensor_stuck", subject, sd <= floor, sd,
-			"the last "+strconv.Itoa(stuckWindow)+" readings vary by "+strconv.FormatFloat(sd, 'g', 4, 64)+
-				", below the noise floor "+strconv.FormatFloat(dev.Calibration.Noise, 'g', 4, 64), ts.deviceEvidence(dev.ID))
+		if stuck := sd <= floor; !ts.signalSettled("sensor_stuck", subject, stuck) {
+			ts.setSignal("sensor_stuck", subject, stuck, sd,
+				"the last "+strconv.Itoa(stuckWindow)+" readings vary by "+strconv.FormatFloat(sd, 'g', 4, 64)+
+					", below the noise floor "+strconv.FormatFloat(dev.Calibration.Noise, 'g', 4, 64), ts.deviceEvidence(dev.ID))
+		}
 	}
 	if prevAt.IsZero() || measurement[dev.Kind] != "mass" {
 		return
@@ -190,12 +193,14 @@ func (e *Engine) position(ts *tenantState, dev *gt.Device, dr *devRisk, lat, lon
 	if outside != dr.Outside || dr.Since.IsZero() {
 		dr.Outside, dr.Since = outside, ts.now()
 	}
-	where := strconv.FormatFloat(lat, 'f', 5, 64) + "," + strconv.FormatFloat(lon, 'f', 5, 64)
-	detail := "position " + where + " is outside its boundary"
-	if !outside {
-		detail = "position " + where + " is inside its boundary"
+	if !ts.signalSettled(name, subject, outside) {
+		where := strconv.FormatFloat(lat, 'f', 5, 64) + "," + strconv.FormatFloat(lon, 'f', 5, 64)
+		detail := "position " + where + " is outside its boundary"
+		if !outside {
+			detail = "position " + where + " is inside its boundary"
+		}
+		ts.setSignal(name, subject, outside, 0, detail, ts.deviceEvidence(dev.ID))
 	}
-	ts.setSignal(name, subject, outside, 0, detail, ts.deviceEvidence(dev.ID))
 	if c != nil && c.Vehicle != nil {
 		key := "oot|" + c.ID
 		if outside {

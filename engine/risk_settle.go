@@ -221,17 +221,17 @@ func (e *Engine) runTimers(ts *tenantState, ch *gt.Changes) {
 // setSignal records a detector's finding. Only a change of Active makes a new row; the
 // evidence and detail are those of the change.
 func (ts *tenantState) setSignal(name, subject string, active bool, value float64, detail string, ev gt.Evidence) {
-	key := name + "|" + subject
-	s := ts.Risk.Signals[key]
+	s := ts.signal(name, subject)
 	if s == nil {
 		if !active {
 			return
 		}
 		s = &gt.Signal{TenantID: ts.Tenant.ID, Name: name, Subject: subject}
-		ts.Risk.Signals[key] = s
+		ts.Risk.Signals[name+"|"+subject] = s
 	} else if s.Active == active {
 		return
 	}
+	key := name + "|" + subject
 	x := ts.idx()
 	s.Active, s.Since, s.Value, s.Detail, s.Seq = active, ts.now(), value, detail, x.ev.Seq
 	if ev.Events == nil {
@@ -239,6 +239,24 @@ func (ts *tenantState) setSignal(name, subject string, active bool, value float6
 	}
 	s.Evidence = ev
 	x.dirtySignals[key] = true
+}
+
+// signal returns the signal of a name and subject, nil when there is none, without
+// building its key: detectors ask for every pack and every lot.
+func (ts *tenantState) signal(name, subject string) *gt.Signal {
+	if len(ts.Risk.Signals) == 0 {
+		return nil
+	}
+	var buf [128]byte
+	k := append(append(append(buf[:0], name...), '|'), subject...)
+	return ts.Risk.Signals[string(k)]
+}
+
+// signalSettled reports whether setSignal(name, subject, active, ...) would change
+// nothing, so that a caller can leave out building the detail and evidence.
+func (ts *tenantState) signalSettled(name, subject string, active bool) bool {
+	s := ts.signal(name, subject)
+	return s == nil && !active || s != nil && s.Active == active
 }
 
 // detectCollateral runs the detectors of SPEC §6.5 that judge a whole collateral.
