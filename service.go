@@ -104,6 +104,9 @@ type Store interface {
 	DeviceHealth(ctx context.Context, tenant, id string) (*DeviceHealth, error)
 	// DeviceHealths lists the health of a tenant's devices that have reported, by id.
 	DeviceHealths(ctx context.Context, tenant string, o ListOptions) ([]DeviceHealth, error)
+	// DevicePositions lists every device of a tenant, by id, with what a map shows of it:
+	// its binding, its state and its newest lat/lon readings (one query, no documents).
+	DevicePositions(ctx context.Context, tenant string) ([]DevicePosition, error)
 	// Series returns a device's readings of one measurement downsampled to q.Step (a
 	// multiple of SeriesStep, at most MaxSeriesPoints points), oldest first, leaving out
 	// steps without readings. q.From is aligned down to a multiple of q.Step.

@@ -113,6 +113,21 @@ type IngestFailure struct {
 	Message string `json:"message"`
 }
 
+// DevicePosition is a device as the map shows it (Store.DevicePositions): its binding
+// and reporting interval, and from its health, when it has reported, its state, when it
+// was last seen and its newest "lat" and "lon" readings.
+type DevicePosition struct {
+	DeviceID     string
+	Kind         DeviceKind
+	SiteID       string
+	CollateralID string
+	Interval     time.Duration
+	Reported     bool // it has a health row
+	State        string
+	LastSeen     time.Time
+	Lat, Lon     *float64
+}
+
 // DeviceHealth is what the engine knows of a device's telemetry: when it last reported,
 // its latest reading per measurement, its last accepted signed seq, and counters. It is
 // projected to the store and answered by GET /api/v1/devices/{id}.

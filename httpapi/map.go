@@ -134,15 +134,7 @@ func (s *Server) mapLayers(ctx context.Context, tenant string, box [4]float64, b
 	if err != nil {
 		return nil, err
 	}
-	devs, err := all(ctx, func(ctx context.Context, o gt.ListOptions) ([]gt.Device, error) { return st.Devices(ctx, tenant, o) },
-		func(x *gt.Device) string { return x.ID })
-	if err != nil {
-		return nil, err
-	}
-	healths, err := all(ctx, func(ctx context.Context, o gt.ListOptions) ([]gt.DeviceHealth, error) {
-		return st.DeviceHealths(ctx, tenant, o)
-	},
-		func(x *gt.DeviceHealth) string { return x.DeviceID })
+	devs, err := st.DevicePositions(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
@@ -198,31 +190,25 @@ func (s *Server) mapLayers(ctx context.Context, tenant string, box [4]float64, b
 	}
 	out.Fields = collection(ff)
 
-	byID := make(map[string]*gt.DeviceHealth, len(healths))
 	var newest time.Time
-	for i := range healths {
-		h := &healths[i]
-		byID[h.DeviceID] = h
-		if h.LastSeen.After(newest) {
-			newest = h.LastSeen
+	for i := range devs {
+		if devs[i].Reported && devs[i].LastSeen.After(newest) {
+			newest = devs[i].LastSeen
 		}
 	}
+	// A device's properties are built only when it is drawn as a point: a clustered map
+	// of 100k devices needs their positions and health, not 100k property maps.
 	type spot struct {
 		pos       [2]float64
 		reporting bool
-		props     map[string]any
+		d         *gt.DevicePosition
 	}
 	var spots []spot
 	for i := range devs {
 		d := &devs[i]
-		h := byID[d.ID]
 		pos, ok := [2]float64{}, false
-		if h != nil {
-			lat, okLat := h.Last["lat"]
-			lon, okLon := h.Last["lon"]
-			if okLat && okLon && lat.V != nil && lon.V != nil {
-				pos, ok = [2]float64{*lon.V, *lat.V}, true
-			}
+		if d.Lat != nil && d.Lon != nil {
+			pos, ok = [2]float64{*d.Lon, *d.Lat}, true
 		}
 		if !ok {
 			site := d.SiteID
@@ -234,22 +220,24 @@ func (s *Server) mapLayers(ctx context.Context, tenant string, box [4]float64, b
 		if !ok || boxed && (pos[0] < box[0] || pos[0] > box[2] || pos[1] < box[1] || pos[1] > box[3]) {
 			continue
 		}
-		state, reporting := "unknown", false
-		props := map[string]any{"id": d.ID, "kind": string(d.Kind), "collateral_id": d.CollateralID}
-		if h != nil {
-			state = h.State
-			silent := newest.Sub(h.LastSeen) > 3*d.Interval.Std()
-			reporting = !silent && state != gt.StateOffline && state != gt.StatePowerCut && state != gt.StateTamper
-			props["last_seen"] = h.LastSeen
+		reporting := false
+		if d.Reported {
+			silent := newest.Sub(d.LastSeen) > 3*d.Interval
+			reporting = !silent && d.State != gt.StateOffline && d.State != gt.StatePowerCut && d.State != gt.StateTamper
 		}
-		props["state"], props["reporting"] = state, reporting
-		spots = append(spots, spot{pos, reporting, props})
+		spots = append(spots, spot{pos, reporting, d})
 	}
 	out.Total = len(spots)
 	var df []Feature
 	if len(spots) <= MaxMapPoints {
 		for _, sp := range spots {
-			df = append(df, Feature{Type: "Feature", Geometry: point{"Point", sp.pos}, Properties: sp.props})
+			d := sp.d
+			props := map[string]any{"id": d.DeviceID, "kind": string(d.Kind), "collateral_id": d.CollateralID,
+				"state": "unknown", "reporting": sp.reporting}
+			if d.Reported {
+				props["state"], props["last_seen"] = d.State, d.LastSeen
+			}
+			df = append(df, Feature{Type: "Feature", Geometry: point{"Point", sp.pos}, Properties: props})
 		}
 		out.Devices = collection(df)
 		return out, nil

@@ -342,3 +342,51 @@ func (s *Store) PruneSeries(ctx context.Context, before time.Time) (int64, error
 		}
 	}
 }
+
+// DevicePositions lists every device of a tenant, by id, with its state and newest
+// position from its health row.
+func (s *Store) DevicePositions(ctx context.Context, tenant string) ([]gt.DevicePosition, error) {
+	rows, err := s.pool.Query(ctx, `SELECT d.id, d.kind, COALESCE(d.site_id, ''), COALESCE(d.collateral_id, ''),
+		d.interval_us, CASE WHEN d.interval_us IS NULL THEN d.data->>'interval' ELSE '' END, h.device_id IS NOT NULL, COALESCE(h.state, ''), h.last_seen,
+		(h.last->'lat'->>'v')::double precision, (h.last->'lon'->>'v')::double precision
+		FROM devices d LEFT JOIN device_health h ON h.tenant_id = d.tenant_id AND h.device_id = d.id
+		WHERE d.tenant_id = $1 ORDER BY d.id`, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("list device positions: %w", err)
+	}
+	defer rows.Close()
+	out := []gt.DevicePosition{}
+	for rows.Next() {
+		var p gt.DevicePosition
+		var kind string
+		var us *int64
+		var interval *string
+		var seen *time.Time
+		if err := rows.Scan(&p.DeviceID, &kind, &p.SiteID, &p.CollateralID, &us, &interval, &p.Reported, &p.State, &seen, &p.Lat, &p.Lon); err != nil {
+			return nil, fmt.Errorf("list device positions: %w", err)
+		}
+		p.Kind = gt.DeviceKind(kind)
+		var usv int64
+		var doc string
+		if us != nil {
+			usv = *us
+		}
+		if interval != nil {
+			doc = *interval
+		}
+		if p.Interval, err = projection.Interval(p.DeviceID, usv, us != nil, doc); err != nil {
+			return nil, err
+		}
+		if seen != nil {
+			p.LastSeen = seen.UTC()
+		}
+		if p.Lat == nil || p.Lon == nil {
+			p.Lat, p.Lon = nil, nil
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list device positions: %w", err)
+	}
+	return out, nil
+}

@@ -160,3 +160,27 @@ func TestWriterLock(t *testing.T) {
 		t.Errorf("after the first closed: %v", err)
 	}
 }
+
+// TestDevicePositionsFromDocuments: devices written before the interval_us column have
+// their interval read from the document.
+func TestDevicePositionsFromDocuments(t *testing.T) {
+	u := schemaURL(t)
+	s, err := postgres.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.DevicePositionsFromDocuments(t, s, func(t *testing.T) {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if tag, err := conn.Exec(ctx, `UPDATE devices SET interval_us = NULL`); err != nil {
+			t.Fatal(err)
+		} else if tag.RowsAffected() == 0 {
+			t.Fatal("no devices to clear")
+		}
+	})
+}

@@ -5,7 +5,12 @@
 // postgres/) build their statements from it, so the two cannot drift apart.
 package projection
 
-import gt "groundtruth"
+import (
+	"fmt"
+	"time"
+
+	gt "groundtruth"
+)
 
 // Kind describes the table of one record kind. Every table has the columns tenant_id
 // (when Scoped), id, version, created_at, updated_at and data; Cols are further columns.
@@ -82,10 +87,14 @@ var (
 	}
 	Devices = Kind[gt.Device]{
 		Table: "devices", Noun: "device", Scoped: true,
-		Cols: []string{"kind", "collateral_id", "site_id", "token_hash"},
+		// interval_us is the reporting interval in microseconds, for the map's query
+		// (Store.DevicePositions) that reads no documents; NULL in rows written before
+		// the column existed, which the query reads from the document instead.
+		Cols: []string{"kind", "collateral_id", "site_id", "token_hash", "interval_us"},
 		Key:  func(r *gt.Device) (string, *gt.Meta) { return r.ID, &r.Meta },
 		Values: func(r *gt.Device) []any {
-			return []any{string(r.Kind), nullable(r.CollateralID), nullable(r.SiteID), nullable(r.TokenHash)}
+			return []any{string(r.Kind), nullable(r.CollateralID), nullable(r.SiteID), nullable(r.TokenHash),
+				int64(r.Interval.Std() / time.Microsecond)}
 		},
 		Secret: "token_hash",
 		Read:   func(r *gt.Device, h string) { r.TokenHash = h },
@@ -114,4 +123,20 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
+}
+
+// Interval is a device's reporting interval as DevicePositions reads it: the interval_us
+// column when set (ok), else the document's "interval" ("1m0s"; empty is none).
+func Interval(id string, us int64, ok bool, doc string) (time.Duration, error) {
+	if ok {
+		return time.Duration(us) * time.Microsecond, nil
+	}
+	if doc == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(doc)
+	if err != nil {
+		return 0, fmt.Errorf("device %q: stored interval %q: %w", id, doc, err)
+	}
+	return d, nil
 }

@@ -281,3 +281,44 @@ func (s *Store) PruneSeries(ctx context.Context, before time.Time) (int64, error
 		}
 	}
 }
+
+// DevicePositions lists every device of a tenant, by id, with its state and newest
+// position from its health row.
+func (s *Store) DevicePositions(ctx context.Context, tenant string) ([]gt.DevicePosition, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT d.id, d.kind, COALESCE(d.site_id, ''), COALESCE(d.collateral_id, ''),
+		d.interval_us, CASE WHEN d.interval_us IS NULL THEN json_extract(d.data, '$.interval') ELSE '' END, h.device_id IS NOT NULL, COALESCE(h.state, ''), h.last_seen,
+		json_extract(h.last, '$.lat.v'), json_extract(h.last, '$.lon.v')
+		FROM devices d LEFT JOIN device_health h ON h.tenant_id = d.tenant_id AND h.device_id = d.id
+		WHERE d.tenant_id = ? ORDER BY d.id`, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("list device positions: %w", err)
+	}
+	defer rows.Close()
+	out := []gt.DevicePosition{}
+	for rows.Next() {
+		var p gt.DevicePosition
+		var kind string
+		var us sql.NullInt64
+		var interval sql.NullString
+		var seen sql.NullInt64
+		var lat, lon sql.NullFloat64
+		if err := rows.Scan(&p.DeviceID, &kind, &p.SiteID, &p.CollateralID, &us, &interval, &p.Reported, &p.State, &seen, &lat, &lon); err != nil {
+			return nil, fmt.Errorf("list device positions: %w", err)
+		}
+		p.Kind = gt.DeviceKind(kind)
+		if p.Interval, err = projection.Interval(p.DeviceID, us.Int64, us.Valid, interval.String); err != nil {
+			return nil, err
+		}
+		if seen.Valid {
+			p.LastSeen = time.UnixMicro(seen.Int64).UTC()
+		}
+		if lat.Valid && lon.Valid {
+			p.Lat, p.Lon = &lat.Float64, &lon.Float64
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list device positions: %w", err)
+	}
+	return out, nil
+}

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -76,4 +77,24 @@ func TestOpenFailsOnBadPath(t *testing.T) {
 		s.Close()
 		t.Fatalf("Open(%q) = nil error, want one", path)
 	}
+}
+
+// TestDevicePositionsFromDocuments: devices written before the interval_us column have
+// their interval read from the document.
+func TestDevicePositionsFromDocuments(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "groundtruth.db")
+	s := open(t, path)
+	defer s.Close()
+	storetest.DevicePositionsFromDocuments(t, s, func(t *testing.T) {
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if res, err := db.Exec(`UPDATE devices SET interval_us = NULL`); err != nil {
+			t.Fatal(err)
+		} else if n, _ := res.RowsAffected(); n == 0 {
+			t.Fatal("no devices to clear")
+		}
+	})
 }

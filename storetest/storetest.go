@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) gt.Store) {
 		{"HealthReplace", testHealthReplace},
 		{"HealthNotFound", testHealthNotFound},
 		{"HealthPaging", testHealthPaging},
+		{"DevicePositions", testDevicePositions},
 		{"SeriesMerge", testSeriesMerge},
 		{"SeriesRange", testSeriesRange},
 		{"SeriesIsolation", testSeriesIsolation},
