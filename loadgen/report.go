@@ -141,6 +141,9 @@ func (r *Report) String() string {
 		fmt.Fprintf(&b, "  alerts       %d probes: %d tamper reports, %d alerts by webhook, %d missed, %d failed\n",
 			p.Probes, p.Sent, p.Latency.Count, p.Missed, p.Failed)
 		fmt.Fprintf(&b, "  to webhook   %s\n", p.Latency)
+		if p.Sent > 0 && p.Missed == p.Sent {
+			b.WriteString("  (no webhook arrived: does the server deliver to loopback addresses? serve --webhook-allow-private)\n")
+		}
 	}
 	return b.String()
 }
