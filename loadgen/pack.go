@@ -14,8 +14,11 @@ const MaxPackSize = 1000
 
 // backdate is how far before the run's start the base time of pack 0 lies. Pack k is
 // stamped k milliseconds later, so a device stays in the past for as long as it sends
-// fewer than 1,000 packs a second on average, and for ten minutes beyond that.
-const backdate = 10 * time.Minute
+// fewer than 1,000 packs a second on average, and for a minute beyond that. A minute is
+// well inside the server's clock_skew limit (ten minutes, or three reporting intervals),
+// so the simulated fleet is a healthy one: an older stamp would have every device's
+// clock_skew alert open for the whole run.
+const backdate = time.Minute
 
 // measure is a numeric measurement of SPEC §5.2 with its canonical unit and the small
 // range of values a pack cycles through: (base + n mod span) / scale.
@@ -44,7 +47,7 @@ var measures = [...]measure{
 // with seq k. The bytes depend only on d.ID, d.Key, k, size and start, so a pack can be
 // rebuilt after a crash to check what the server stored.
 //
-// The pack's base time is start - 10 min + k ms, truncated to the millisecond. Record 0
+// The pack's base time is start - 1 min + k ms, truncated to the millisecond. Record 0
 // is {"bt":<base time>,"n":"count","u":"count","v":k}; record i >= 1 is the i-th of
 // mass, volume, lat, lon, alt, speed, temp, rh and battery (cycling), in its canonical
 // unit, with a value drawn from a small range by k, i and a hash of the device id, at
