@@ -21,7 +21,7 @@ func newMetrics() metrics {
 		storeErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "groundtruth_projection_errors_total", Help: "Failed writes of changes to the store (retried)."}),
 		snapshots:   prometheus.NewCounter(prometheus.CounterOpts{Name: "groundtruth_snapshots_total", Help: "Engine snapshots saved."}),
 		early: prometheus.NewCounter(prometheus.CounterOpts{Name: "groundtruth_early_projections_total",
-			Help: "Writes of held telemetry's alerts, actions and risk rows ahead of its health and series (an alert changed)."}),
+			Help: "Writes of held telemetry's alerts, actions, inspections and signals ahead of the rest (an alert changed)."}),
 		batch: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "groundtruth_apply_batch_seconds",
 			Help: "Time to apply and project one batch of events.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}),
 		appendLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "groundtruth_journal_append_seconds",

@@ -32,7 +32,7 @@ type Options struct {
 	// projected: a flush happens when the oldest held change is HoldFor old (checked when
 	// events arrive; defaults 500ms) or HoldEvents events are held (default 1000), and at
 	// once for any other event. Telemetry that changed an alert or an action is not kept
-	// waiting: everything held but the health rows and series buckets is written at once. TickEvery makes Run append a tick event at that interval
+	// waiting: the held alerts, actions, inspections and signals are written at once. TickEvery makes Run append a tick event at that interval
 	// (0: none), which bounds the wait when no other event comes.
 	HoldFor    time.Duration
 	HoldEvents int
@@ -159,8 +159,8 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	// batches and reach the store together, so that a device's health row and series
 	// buckets are written once per flush rather than once per group commit. Any other
 	// event (a command, whose caller waits to read its write, or a tick) flushes at once;
-	// telemetry that changed an alert or an action has its rows other than health and
-	// series written at once (projectEarly).
+	// telemetry that changed an alert or an action has its alerts, actions, inspections
+	// and signals written at once (projectEarly).
 	var held []heldResult // results of events applied but not yet projected
 	var heldSince time.Time
 	urgent := false // held telemetry changed an alert or an action
@@ -348,16 +348,17 @@ func (n *Node) project(ctx context.Context, ch *gt.Changes) error {
 	}
 }
 
-// projectEarly writes the held changes ch except the device health rows and series
-// buckets, leaving the store's projected sequence at stored (the last one flushed
-// whole), and hands them to OnProjected. The rows written are final states that the whole
-// flush writes again; a restart before it replays the held events, which rebuilds the
-// same rows, so the store is never behind the journal for long and never inconsistent
-// with it once the flush is done. (OnProjected may see an action twice; the webhook
-// dispatcher records one delivery per action and state.)
+// projectEarly writes the alerts, actions, inspections and signals of the held changes
+// ch, leaving the store's projected sequence at stored (the last one flushed whole), and
+// hands them to OnProjected. The rest (health rows, series buckets, valuations, loan
+// metrics) waits for the whole flush, at most HoldFor later, so that an early write
+// costs what the alerts cost and not what the held telemetry does. The rows written are
+// final states that the whole flush writes again; a restart before it replays the held
+// events, which rebuilds the same rows, so the store is never behind the journal for
+// long and never inconsistent with it once the flush is done. (OnProjected may see an
+// action twice; the webhook dispatcher records one delivery per action and state.)
 func (n *Node) projectEarly(ctx context.Context, ch *gt.Changes, stored uint64) error {
-	part := *ch
-	part.Seq, part.Health, part.Series = stored, nil, nil
+	part := gt.Changes{Seq: stored, Alerts: ch.Alerts, Actions: ch.Actions, Inspections: ch.Inspections, Signals: ch.Signals}
 	if err := n.project(ctx, &part); err != nil {
 		return err
 	}
