@@ -31,7 +31,7 @@ func (e *Engine) applyLoanPDs(ts *tenantState, ev *gt.Event, ch *gt.Changes) err
 			l.PDAtOrigination = &v
 		}
 		l.Meta.Stamp(ts.Tenant.ID, ev.Seq, ev.Time, false)
-		ts.Loans[l.ID] = &l
+		ts.setLoan(&l)
 		ch.Loans = append(ch.Loans, l)
 		x.dirtyLoans[l.ID] = true
 	}

@@ -462,7 +462,8 @@ func (ts *tenantState) loanVar(id string) *rules.Loan {
 
 // fillLoanVar sets *v to the CEL variable of a loan and reports whether the loan exists.
 func (ts *tenantState) fillLoanVar(id string, v *rules.Loan) bool {
-	l := ts.Loans[id]
+	r := ts.idx().loan(ts, id)
+	l := r.l
 	if l == nil {
 		return false
 	}
@@ -470,7 +471,7 @@ func (ts *tenantState) fillLoanVar(id string, v *rules.Loan) bool {
 		BorrowerID: l.BorrowerID, CoreEnterpriseID: l.CoreEnterpriseID, DaysPastDue: int64(l.DaysPastDue),
 		WarnLTV: l.Terms.WarnLTV, MarginCallLTV: l.Terms.MarginCallLTV, LiquidationLTV: l.Terms.LiquidationLTV,
 		Exposure: major(l.Outstanding), MaturityDate: l.MaturityDate}
-	if lr := ts.Risk.Loans[id]; lr != nil {
+	if lr := r.lr; lr != nil {
 		v.Band, v.Value, v.Coverage, v.Exposure = lr.Band, major(lr.CollateralValue), lr.Coverage, major(lr.Exposure)
 		v.LTV = 1e9
 		if lr.LTV != nil {
@@ -526,11 +527,11 @@ func (ts *tenantState) portfolioVar() *rules.Portfolio {
 // loanEvidence names the valuations securing a loan and the price ticks they used.
 func (ts *tenantState) loanEvidence(id string) gt.Evidence {
 	x := ts.idx()
-	ids := x.loanColl[id]
+	ids := x.loan(ts, id).colls
 	ev := gt.Evidence{Events: make([]uint64, 1, 1+len(ids))}
 	ev.Events[0] = x.ev.Seq
-	for _, cid := range ids {
-		if v := ts.Risk.Values[cid]; v != nil {
+	for _, cr := range ids {
+		if v := cr.v; v != nil {
 			if ev.Valuations == nil {
 				ev.Valuations = make([]gt.Valuation, 0, len(ids))
 			}
@@ -615,7 +616,7 @@ func (ts *tenantState) fire(a *gt.Alert, ch *gt.Changes) {
 			nl := *lr
 			nl.MarginCall = &gt.MarginCall{ActionID: act.ID, Opened: now, CureBy: cure}
 			nl.Seq, nl.At = x.ev.Seq, now
-			ts.Risk.Loans[lid] = &nl
+			ts.setLoanRisk(lid, &nl)
 			x.eng.putLoanRisk(ch, nl)
 		}
 		if !act.CureBy.IsZero() {
@@ -713,7 +714,7 @@ func (ts *tenantState) endMarginCall(act *gt.Action, escalated bool, ch *gt.Chan
 			nl.MarginCall = nil
 		}
 		nl.Seq, nl.At = x.ev.Seq, ts.now()
-		ts.Risk.Loans[lid] = &nl
+		ts.setLoanRisk(lid, &nl)
 		x.eng.putLoanRisk(ch, nl)
 	}
 }

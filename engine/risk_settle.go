@@ -47,19 +47,20 @@ func (ts *tenantState) begin(e *Engine, ev *gt.Event, ch *gt.Changes) {
 // revalue values one collateral, runs the collateral detectors and marks its loans when
 // the value changed.
 func (e *Engine) revalue(ts *tenantState, id string, ch *gt.Changes) {
-	c := ts.Collateral[id]
-	if c == nil {
+	x := ts.idx()
+	cr := x.colls[id]
+	if cr == nil || cr.c == nil {
 		return
 	}
-	x := ts.idx()
+	c := cr.c
 	now := e.now
 	v, si := ts.value(c, x.ev.Seq, now)
-	old := ts.Risk.Values[id]
+	old := cr.v
 	if !sameValuation(old, &v) {
 		// The stored valuation is updated in place: rows and evidence hold copies.
 		if old == nil {
 			old = new(gt.Valuation)
-			ts.Risk.Values[id] = old
+			ts.Risk.Values[id], cr.v = old, old
 		}
 		*old = v
 		e.putValuation(ch, v)
@@ -113,14 +114,15 @@ func minTime(a, b time.Time) time.Time {
 
 // remeasure recomputes a loan's metrics and emits them when they changed.
 func (ts *tenantState) remeasure(id string, ch *gt.Changes) {
-	l := ts.Loans[id]
+	x := ts.idx()
+	r := x.loan(ts, id)
+	l := r.l
 	if l == nil {
 		return
 	}
-	x := ts.idx()
-	prev := ts.Risk.Loans[id]
+	prev := r.lr
 	now := ts.now()
-	lr := ts.loanRisk(l, prev, x.ev.Seq, now)
+	lr := ts.loanRisk(l, r.colls, prev, x.ev.Seq, now)
 	if foreignCollateral(&lr) {
 		x.fxLoans[id] = true
 	} else {
@@ -140,7 +142,7 @@ func (ts *tenantState) remeasure(id string, ch *gt.Changes) {
 	// replaces them (fire, endMarginCall).
 	if prev == nil {
 		prev = new(gt.LoanRisk)
-		ts.Risk.Loans[id] = prev
+		ts.Risk.Loans[id], r.lr = prev, prev
 	}
 	*prev = lr
 	x.eng.putLoanRisk(ch, lr)

@@ -116,7 +116,8 @@ func (cm *commodity) priceRef() *gt.PriceRef {
 // riskIndex are the engine's lookups over a tenant's master data, rebuilt on restore.
 type riskIndex struct {
 	byCommodity map[string]map[string]bool // commodity -> inventory and crop collateral ids
-	loanColl    map[string][]string        // loan -> collateral ids, sorted
+	loans       map[string]*loanRef        // loan -> its record, metrics and collateral
+	colls       map[string]*collRef        // collateral -> its record and valuation
 	fxLoans     map[string]bool            // loans with collateral valued in another currency
 	collDevices map[string]map[string]bool // collateral -> device ids
 	collRel     map[string][]string        // collateral -> release ids
@@ -142,7 +143,7 @@ type riskIndex struct {
 
 func newRiskIndex() *riskIndex {
 	return &riskIndex{
-		byCommodity: map[string]map[string]bool{}, loanColl: map[string][]string{}, fxLoans: map[string]bool{},
+		byCommodity: map[string]map[string]bool{}, loans: map[string]*loanRef{}, colls: map[string]*collRef{}, fxLoans: map[string]bool{},
 		collDevices: map[string]map[string]bool{}, collRel: map[string][]string{},
 		pledges: map[string]map[string]bool{}, byAlert: map[string][]string{},
 		dirtyColl: map[string]bool{}, dirtyLoans: map[string]bool{}, dirtySignals: map[string]bool{},
@@ -169,25 +170,70 @@ func removeFrom(m map[string]map[string]bool, k, v string) {
 	}
 }
 
-// addSorted adds v to the sorted list of k, once: a small set that iterates in order
-// without sorting and takes a fraction of a map's memory.
-func addSorted(m map[string][]string, k, v string) {
-	l := m[k]
-	i, found := slices.BinarySearch(l, v)
-	if !found {
-		m[k] = slices.Insert(l, i, v)
+// collRef holds what the price tick reads of a collateral, so that it follows pointers
+// instead of looking the id up again: c is ts.Collateral[id], v is ts.Risk.Values[id].
+// Whoever replaces either entry sets the pointer here too (indexCollateral, revalue).
+type collRef struct {
+	id string
+	c  *gt.Collateral
+	v  *gt.Valuation
+}
+
+// loanRef is collRef for a loan: l is ts.Loans[id] and lr is ts.Risk.Loans[id], kept by
+// whoever replaces either (setLoan, setLoanRisk); colls are the loan's collateral,
+// sorted by id.
+type loanRef struct {
+	l     *gt.Loan
+	lr    *gt.LoanRisk
+	colls []*collRef
+}
+
+// coll returns the reference of a collateral, made from the tenant's state when new.
+func (x *riskIndex) coll(ts *tenantState, id string) *collRef {
+	r := x.colls[id]
+	if r == nil {
+		r = &collRef{id: id, c: ts.Collateral[id], v: ts.Risk.Values[id]}
+		x.colls[id] = r
+	}
+	return r
+}
+
+// loan returns the reference of a loan, made from the tenant's state when new.
+func (x *riskIndex) loan(ts *tenantState, id string) *loanRef {
+	r := x.loans[id]
+	if r == nil {
+		r = &loanRef{l: ts.Loans[id], lr: ts.Risk.Loans[id]}
+		x.loans[id] = r
+	}
+	return r
+}
+
+// setLoan stores a new version of a loan record.
+func (ts *tenantState) setLoan(l *gt.Loan) {
+	ts.Loans[l.ID] = l
+	ts.idx().loan(ts, l.ID).l = l
+}
+
+// setLoanRisk stores new metrics of a loan in place of the stored ones.
+func (ts *tenantState) setLoanRisk(id string, lr *gt.LoanRisk) {
+	ts.Risk.Loans[id] = lr
+	ts.idx().loan(ts, id).lr = lr
+}
+
+// cmpColl orders collateral references by id.
+func cmpColl(c *collRef, id string) int { return strings.Compare(c.id, id) }
+
+// addColl adds c to the loan's collateral, once.
+func (r *loanRef) addColl(c *collRef) {
+	if i, found := slices.BinarySearchFunc(r.colls, c.id, cmpColl); !found {
+		r.colls = slices.Insert(r.colls, i, c)
 	}
 }
 
-// removeSorted removes v from the sorted list of k.
-func removeSorted(m map[string][]string, k, v string) {
-	l := m[k]
-	if i, found := slices.BinarySearch(l, v); found {
-		if l = slices.Delete(l, i, i+1); len(l) == 0 {
-			delete(m, k)
-		} else {
-			m[k] = l
-		}
+// removeColl removes the collateral id from the loan's.
+func (r *loanRef) removeColl(id string) {
+	if i, found := slices.BinarySearchFunc(r.colls, id, cmpColl); found {
+		r.colls = slices.Delete(r.colls, i, i+1)
 	}
 }
 
@@ -206,7 +252,7 @@ func (ts *tenantState) indexCollateral(old, c *gt.Collateral) {
 	x := ts.idx()
 	if old != nil {
 		for _, a := range old.Allocations {
-			removeSorted(x.loanColl, a.LoanID, old.ID)
+			x.loan(ts, a.LoanID).removeColl(old.ID)
 		}
 		if old.Inventory != nil {
 			removeFrom(x.byCommodity, old.Inventory.Commodity, old.ID)
@@ -219,8 +265,10 @@ func (ts *tenantState) indexCollateral(old, c *gt.Collateral) {
 			ts.pledgeChanged(k)
 		}
 	}
+	cr := x.coll(ts, c.ID)
+	cr.c = c
 	for _, a := range c.Allocations {
-		addSorted(x.loanColl, a.LoanID, c.ID)
+		x.loan(ts, a.LoanID).addColl(cr)
 		x.dirtyLoans[a.LoanID] = true
 	}
 	if c.Inventory != nil {

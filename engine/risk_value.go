@@ -53,10 +53,12 @@ func (ts *tenantState) recordsChanged(r *gt.Records, oldColl []*gt.Collateral, o
 	}
 	for i := range r.Loans {
 		id := r.Loans[i].ID
+		lref := x.loan(ts, id)
+		lref.l = ts.Loans[id] // commit replaced the record
 		x.dirtyLoans[id] = true
 		// A payoff (or a new outstanding) judges the loan's vehicles' out_of_trust at once.
-		for _, cid := range x.loanColl[id] {
-			ts.outOfTrustDue(cid)
+		for _, cr := range lref.colls {
+			ts.outOfTrustDue(cr.id)
 		}
 	}
 	if len(r.Parties) > 0 {
@@ -358,9 +360,9 @@ func sameValuation(a, b *gt.Valuation) bool {
 	return a.Price == nil || a.Price.Seq == b.Price.Seq && a.Price.At.Equal(b.Price.At)
 }
 
-// loanRisk computes a loan's metrics at now from the stored valuations.
-func (ts *tenantState) loanRisk(l *gt.Loan, prev *gt.LoanRisk, seq uint64, now time.Time) gt.LoanRisk {
-	colls := ts.idx().loanColl[l.ID]
+// loanRisk computes a loan's metrics at now from the stored valuations of its
+// collateral colls.
+func (ts *tenantState) loanRisk(l *gt.Loan, colls []*collRef, prev *gt.LoanRisk, seq uint64, now time.Time) gt.LoanRisk {
 	lr := gt.LoanRisk{TenantID: ts.Tenant.ID, LoanID: l.ID, At: now, Seq: seq, Exposure: l.Outstanding,
 		CollateralValue: gt.Money{Currency: l.Outstanding.Currency}, DaysPastDue: l.DaysPastDue,
 		BorrowerID: l.BorrowerID, CoreEnterpriseID: l.CoreEnterpriseID, Allocations: make([]gt.AllocatedValue, 0, len(colls))}
@@ -371,9 +373,8 @@ func (ts *tenantState) loanRisk(l *gt.Loan, prev *gt.LoanRisk, seq uint64, now t
 		lr.Exposure.Amount += acc
 	}
 	var value float64
-	for _, cid := range colls {
-		c := ts.Collateral[cid]
-		val := ts.Risk.Values[cid]
+	for _, cr := range colls {
+		cid, c, val := cr.id, cr.c, cr.v
 		if c == nil || val == nil {
 			continue
 		}
