@@ -68,6 +68,25 @@ func (p *Polygon) Validate() error {
 	return nil
 }
 
+// Centre is the mean of the exterior ring's vertices (the closing vertex, a repeat of
+// the first, counted once), as a [lon, lat] point; ok is false for a polygon without one.
+// Maps and simulations use it to place what is only known to be "at the site".
+func (p *Polygon) Centre() (c [2]float64, ok bool) {
+	if len(p.Coordinates) == 0 {
+		return c, false
+	}
+	ring := p.Coordinates[0]
+	n := len(ring) - 1
+	if n < 1 {
+		return c, false
+	}
+	for _, v := range ring[:n] {
+		c[0] += v[0] / float64(n)
+		c[1] += v[1] / float64(n)
+	}
+	return c, true
+}
+
 // Contains reports whether the point lies inside the exterior ring and outside every hole
 // (even-odd rule; points on an edge may fall either way).
 func (p *Polygon) Contains(lon, lat float64) bool {

@@ -69,3 +69,15 @@ func BenchmarkPolygonValidate(b *testing.B) {
 		}
 	}
 }
+
+func TestPolygonCentre(t *testing.T) {
+	sq := gt.Polygon{Type: "Polygon", Coordinates: [][][2]float64{{{10, 20}, {12, 20}, {12, 24}, {10, 24}, {10, 20}}}}
+	if c, ok := sq.Centre(); !ok || c != [2]float64{11, 22} {
+		t.Errorf("Centre of the square = %v, %v; want [11 22] (the closing vertex counted once)", c, ok)
+	}
+	for _, p := range []gt.Polygon{{}, {Coordinates: [][][2]float64{{}}}, {Coordinates: [][][2]float64{{{1, 1}}}}} {
+		if c, ok := p.Centre(); ok {
+			t.Errorf("Centre of %v = %v, want none", p.Coordinates, c)
+		}
+	}
+}

@@ -144,8 +144,8 @@ func (s *Server) mapLayers(ctx context.Context, tenant string, box [4]float64, b
 	for i := range sites {
 		x := &sites[i]
 		sf = append(sf, Feature{Type: "Feature", Geometry: x.Boundary, Properties: map[string]any{"id": x.ID, "name": x.Name, "kind": string(x.Kind)}})
-		if len(x.Boundary.Coordinates) > 0 {
-			centres[x.ID] = ringCentre(x.Boundary.Coordinates[0])
+		if c, ok := x.Boundary.Centre(); ok {
+			centres[x.ID] = c
 		}
 	}
 	out.Sites = collection(sf)
@@ -287,18 +287,4 @@ func (s *Server) mapLayers(ctx context.Context, tenant string, box [4]float64, b
 	}
 	out.Devices, out.Clustered = collection(df), true
 	return out, nil
-}
-
-// ringCentre is the mean of a closed ring's vertices.
-func ringCentre(ring [][2]float64) [2]float64 {
-	n := len(ring) - 1
-	if n < 1 {
-		return [2]float64{}
-	}
-	var c [2]float64
-	for _, p := range ring[:n] {
-		c[0] += p[0] / float64(n)
-		c[1] += p[1] / float64(n)
-	}
-	return c
 }

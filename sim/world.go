@@ -69,8 +69,10 @@ func newBody(c *gt.Collateral, sites map[string]*gt.Site, ph *Physical) *body {
 			fence = &s.Boundary
 		}
 	}
-	if fence != nil && len(fence.Coordinates) > 0 {
-		b.pos = centre(fence.Coordinates[0])
+	if fence != nil {
+		if c, ok := fence.Centre(); ok {
+			b.pos = c
+		}
 	}
 	if ph != nil {
 		if ph.Quantity != nil {
@@ -88,20 +90,6 @@ func newBody(c *gt.Collateral, sites map[string]*gt.Site, ph *Physical) *body {
 		}
 	}
 	return b
-}
-
-// centre is the mean of a closed ring's vertices.
-func centre(ring [][2]float64) [2]float64 {
-	n := len(ring) - 1 // the last repeats the first
-	if n < 1 {
-		return [2]float64{}
-	}
-	var c [2]float64
-	for _, p := range ring[:n] {
-		c[0] += p[0] / float64(n)
-		c[1] += p[1] / float64(n)
-	}
-	return c
 }
 
 // record is one SenML record of a device's pack.
