@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,9 +39,10 @@ type Options struct {
 	HoldEvents int
 	TickEvery  time.Duration
 	// OnProjected, when set, is called with every Changes once the store has applied it,
-	// from the node's goroutine, in sequence order (the webhook dispatcher learns of new
-	// actions this way). It must return quickly and must not keep or modify c; a slow
-	// hook delays every write.
+	// from the goroutine that writes the store, in the order of the writes (the webhook
+	// dispatcher learns of new actions this way). A flush written in several transactions
+	// is handed over in those parts. It must return quickly and must not keep or modify
+	// c; a slow hook delays every write.
 	OnProjected func(c *gt.Changes)
 	// Now stamps the events the node creates (commands and ticks); time.Now when nil. A
 	// scenario run gives the node its simulated clock.
@@ -150,9 +152,11 @@ func (n *Node) Run(ctx context.Context) (err error) {
 		go n.tick(tctx)
 	}
 	snapped := eng.Seq()
-	// upTo is the last sequence whose effects are in the store (restore never starts
-	// ahead of it); a snapshot is only ever taken at it, never ahead of the projection.
-	upTo := eng.Seq()
+	// The store is written by the writer's goroutine; consumption stops when it fails.
+	cctx, stopConsume := context.WithCancel(ctx)
+	defer stopConsume()
+	w := newWriter(ctx, n, projected, stopConsume)
+	go w.run(10 * time.Second)
 	start := time.Now()
 	ch := &gt.Changes{}
 	// Telemetry (EventIngest) is projected lazily: its changes accumulate over several
@@ -160,14 +164,17 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	// buckets are written once per flush rather than once per group commit. Any other
 	// event (a command, whose caller waits to read its write, or a tick) flushes at once;
 	// telemetry that changed an alert or an action has its alerts, actions, inspections
-	// and signals written at once (projectEarly).
-	var held []heldResult // results of events applied but not yet projected
+	// and signals written at once (earlyPart). The writes happen on the writer's
+	// goroutine, in order, while the node applies what comes next.
+	var held []heldResult // results of events applied but not yet handed to the writer
 	var heldSince time.Time
 	urgent := false // held telemetry changed an alert or an action
-	err = n.j.Consume(ctx, eng.Seq()+1, func(batch []gt.Event) error {
+	err = n.j.Consume(cctx, eng.Seq()+1, func(batch []gt.Event) error {
+		if err := w.failure(); err != nil {
+			return err
+		}
 		t := time.Now()
 		if len(held) == 0 {
-			*ch = gt.Changes{}
 			heldSince = t
 		}
 		flush := false
@@ -195,58 +202,62 @@ func (n *Node) Run(ctx context.Context) (err error) {
 			if urgent && ch.Seq > projected {
 				// Telemetry opened, changed or resolved an alert or an action: the bank's
 				// systems (webhooks, the API) learn of it now, not at the next flush.
-				if err := n.projectEarly(ctx, ch, max(projected, upTo)); err != nil {
+				if err := w.send(earlyPart(ch)); err != nil {
 					return err
 				}
-				urgent = false
 			}
+			urgent = false
+			n.m.batch.Observe(time.Since(t).Seconds())
 			return nil // keep accumulating
 		}
 		urgent = false
 		if ch.Seq > projected {
-			if err := n.project(ctx, ch); err != nil {
+			if err := w.send(writerItem{ch: ch, held: held}); err != nil {
 				return err
 			}
-			if n.projected != nil {
-				n.projected(ch)
+			ch, held = &gt.Changes{}, nil
+		} else {
+			// Replayed events the store already has: nothing to write.
+			n.applied.Store(ch.Seq)
+			n.m.applied.Add(float64(len(held)))
+			for _, h := range held {
+				n.waiters.done(h.id, h.seq, h.err)
 			}
+			*ch, held = gt.Changes{}, held[:0]
 		}
-		upTo = ch.Seq
-		n.applied.Store(ch.Seq)
-		n.m.applied.Add(float64(len(held)))
 		n.m.batch.Observe(time.Since(t).Seconds())
-		for _, h := range held {
-			n.waiters.done(h.id, h.seq, h.err)
-		}
-		held = held[:0]
 		if caughtUp && !n.isReady() {
+			if _, err := w.sync(); err != nil {
+				return err
+			}
 			close(n.ready)
-			n.log.Info("node caught up", "seq", ch.Seq, "replay", time.Since(start).Round(time.Millisecond))
+			n.log.Info("node caught up", "seq", eng.Seq(), "replay", time.Since(start).Round(time.Millisecond))
 		}
-		if ch.Seq-snapped >= n.snapEach {
-			if err := n.snapshot(ctx, eng); err != nil {
-				n.log.Warn("snapshot", "seq", ch.Seq, "err", err)
-			} else {
-				snapped = ch.Seq
+		if eng.Seq()-snapped >= n.snapEach {
+			// A snapshot is taken at the store's projected sequence, never ahead of it.
+			if stored, err := w.sync(); err != nil {
+				return err
+			} else if stored == eng.Seq() || eng.Seq() <= projected {
+				if err := n.snapshot(ctx, eng); err != nil {
+					n.log.Warn("snapshot", "seq", eng.Seq(), "err", err)
+				} else {
+					snapped = eng.Seq()
+				}
 			}
 		}
 		return nil
 	})
-	if len(held) > 0 && ch.Seq > projected && errors.Is(err, context.Canceled) {
-		// Stopping: write what is held, so that a restart has less to replay.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		if ferr := n.s.ApplyChanges(fctx, ch); ferr == nil {
-			upTo = ch.Seq
-			if n.projected != nil {
-				n.projected(ch)
-			}
-			for _, h := range held {
-				n.waiters.done(h.id, h.seq, h.err)
-			}
-		}
-		cancel()
+	if werr := w.failure(); werr != nil {
+		err = werr
 	}
-	if eng.Seq() > snapped && eng.Seq() == upTo {
+	if len(held) > 0 && ch.Seq > projected && errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		// Stopping: write what is held, so that a restart has less to replay.
+		_ = w.send(writerItem{ch: ch, held: held})
+	}
+	close(w.in)
+	<-w.exited
+	stored := w.projectedSeq()
+	if eng.Seq() > snapped && (eng.Seq() == stored || eng.Seq() <= projected) && w.failure() == nil {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		if serr := n.snapshot(sctx, eng); serr != nil {
 			n.log.Warn("final snapshot", "err", serr)
@@ -257,6 +268,14 @@ func (n *Node) Run(ctx context.Context) (err error) {
 		return nil
 	}
 	return err
+}
+
+// earlyPart copies the alerts, actions, inspections and signals of held changes for an
+// early write: the node goes on changing ch while the writer writes the copy.
+func earlyPart(ch *gt.Changes) writerItem {
+	part := &gt.Changes{Alerts: slices.Clone(ch.Alerts), Actions: slices.Clone(ch.Actions),
+		Inspections: slices.Clone(ch.Inspections), Signals: slices.Clone(ch.Signals)}
+	return writerItem{ch: part, early: true}
 }
 
 // heldResult is the outcome of an event applied to the engine whose changes wait for the
@@ -346,27 +365,6 @@ func (n *Node) project(ctx context.Context, ch *gt.Changes) error {
 		}
 		backoff = min(backoff*2, 5*time.Second)
 	}
-}
-
-// projectEarly writes the alerts, actions, inspections and signals of the held changes
-// ch, leaving the store's projected sequence at stored (the last one flushed whole), and
-// hands them to OnProjected. The rest (health rows, series buckets, valuations, loan
-// metrics) waits for the whole flush, at most HoldFor later, so that an early write
-// costs what the alerts cost and not what the held telemetry does. The rows written are
-// final states that the whole flush writes again; a restart before it replays the held
-// events, which rebuilds the same rows, so the store is never behind the journal for
-// long and never inconsistent with it once the flush is done. (OnProjected may see an
-// action twice; the webhook dispatcher records one delivery per action and state.)
-func (n *Node) projectEarly(ctx context.Context, ch *gt.Changes, stored uint64) error {
-	part := gt.Changes{Seq: stored, Alerts: ch.Alerts, Actions: ch.Actions, Inspections: ch.Inspections, Signals: ch.Signals}
-	if err := n.project(ctx, &part); err != nil {
-		return err
-	}
-	n.m.early.Inc()
-	if n.projected != nil {
-		n.projected(&part)
-	}
-	return nil
 }
 
 func (n *Node) snapshot(ctx context.Context, eng *engine.Engine) error {

@@ -1,0 +1,290 @@
+package node
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	gt "groundtruth"
+)
+
+// writer projects the node's changes to the store on a goroutine of its own, so that the
+// node goes on applying events while a flush is written, and so that an alert raised by
+// telemetry reaches the store (and the bank's webhooks) between the transactions of a
+// large telemetry flush instead of after all of it.
+//
+// Items are written in the order the node hands them over, with one exception: the
+// early parts of held telemetry (alerts, actions, inspections, signals) may pass the
+// health rows and series buckets of a flush being written, never its other rows. A flush
+// is written as its risk and record rows first, then its health rows and series buckets
+// in transactions of at most chunkRows rows; only the last transaction moves the store's
+// projected sequence. Every row a flush writes is a final state keyed by its identity
+// (the stores upsert), so a restart after some of the transactions replays the flush's
+// events and writes the same rows again: the store is never ahead of the journal and
+// never inconsistent with it once the last transaction is in.
+type writer struct {
+	n   *Node
+	ctx context.Context // the node's: projection retries stop when it ends
+	in  chan writerItem
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	sent    uint64 // items handed over
+	written uint64 // items done (written, or given up at stop)
+	stored  uint64 // the store's projected sequence, as this writer last set it
+	err     error  // why the writer stopped early (an invalid projection)
+
+	failed chan struct{} // closed when err is set
+	exited chan struct{} // closed when the goroutine returns
+	onFail func()        // called once when err is set (cancels the node's consumption)
+}
+
+// writerItem is a whole flush (ch with the held results to answer once it is in the
+// store) or an early part (early).
+type writerItem struct {
+	ch    *gt.Changes
+	held  []heldResult
+	early bool
+}
+
+// chunkRows bounds the health rows and series buckets written in one transaction, so
+// that an early part waits for at most that much.
+const chunkRows = 256
+
+func newWriter(ctx context.Context, n *Node, stored uint64, onFail func()) *writer {
+	w := &writer{n: n, ctx: ctx, in: make(chan writerItem, 16), stored: stored,
+		failed: make(chan struct{}), exited: make(chan struct{}), onFail: onFail}
+	w.cond = sync.NewCond(&w.mu)
+	return w
+}
+
+// send hands an item to the writer, waiting while its queue is full (backpressure on the
+// node); it returns the writer's error when it has stopped.
+func (w *writer) send(it writerItem) error {
+	w.mu.Lock()
+	w.sent++
+	w.mu.Unlock()
+	select {
+	case w.in <- it:
+		return nil
+	case <-w.failed:
+		w.mu.Lock()
+		w.written++ // never to be written
+		w.cond.Broadcast()
+		err := w.err
+		w.mu.Unlock()
+		return err
+	}
+}
+
+// sync waits until every item handed over is written and returns the projected
+// sequence, or the writer's error.
+func (w *writer) sync() (uint64, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.written < w.sent && w.err == nil {
+		w.cond.Wait()
+	}
+	return w.stored, w.err
+}
+
+// failure returns the writer's error, nil while it runs.
+func (w *writer) failure() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// projectedSeq returns the store's projected sequence as this writer last set it.
+func (w *writer) projectedSeq() uint64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stored
+}
+
+func (w *writer) fail(err error) {
+	w.mu.Lock()
+	if w.err == nil {
+		w.err = err
+		close(w.failed)
+		if w.onFail != nil {
+			w.onFail()
+		}
+	}
+	w.cond.Broadcast()
+	w.mu.Unlock()
+}
+
+// done marks n items finished, and the projected sequence when seq is not 0.
+func (w *writer) done(n int, seq uint64) {
+	w.mu.Lock()
+	w.written += uint64(n)
+	if seq > 0 {
+		w.stored = seq
+	}
+	w.cond.Broadcast()
+	w.mu.Unlock()
+}
+
+// run writes items until the input is closed and drained. Once the node's context has
+// ended, each remaining item is tried once within drain (a stopping node writes what it
+// holds, so that a restart has less to replay); the first that fails ends the writing,
+// since a later flush written without it would claim its events.
+func (w *writer) run(drain time.Duration) {
+	defer close(w.exited)
+	var dctx context.Context // set once stopping
+	var next *writerItem     // a flush taken while writing another, written next
+	stopped := false         // a write failed while stopping: the rest is dropped
+	for {
+		var it writerItem
+		if next != nil {
+			it, next = *next, nil
+		} else {
+			var ok bool
+			if it, ok = <-w.in; !ok {
+				return
+			}
+		}
+		if stopped || w.failure() != nil {
+			w.done(1, 0)
+			continue
+		}
+		ctx := w.ctx
+		if ctx.Err() != nil {
+			if dctx == nil {
+				var cancel context.CancelFunc
+				dctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), drain)
+				defer cancel()
+			}
+			ctx = dctx
+		}
+		err := w.writeItem(ctx, it, &next)
+		if err != nil && ctx == w.ctx && w.ctx.Err() != nil {
+			// The node stopped during the write: once more, within drain.
+			var cancel context.CancelFunc
+			dctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), drain)
+			defer cancel()
+			err = w.writeItem(dctx, it, &next)
+		}
+		if err == nil {
+			continue
+		}
+		w.done(1, 0)
+		if gt.ErrorCode(err) == gt.EINVALID {
+			w.fail(err)
+			continue
+		}
+		// The node is stopping (project gives up only then): the rest is left to replay.
+		stopped = true
+	}
+}
+
+// writeItem writes an early part or a whole flush.
+func (w *writer) writeItem(ctx context.Context, it writerItem, next **writerItem) error {
+	if !it.early {
+		return w.writeFlush(ctx, it, next)
+	}
+	if err := w.writeEarly(ctx, it.ch); err != nil {
+		return err
+	}
+	w.done(1, 0)
+	return nil
+}
+
+// write applies part to the store: with retries while the node runs, once when stopping.
+func (w *writer) write(ctx context.Context, part *gt.Changes) error {
+	if ctx != w.ctx {
+		return w.n.s.ApplyChanges(ctx, part)
+	}
+	return w.n.project(ctx, part)
+}
+
+// writeEarly writes an early part at the current projected sequence and hands it to
+// OnProjected.
+func (w *writer) writeEarly(ctx context.Context, ch *gt.Changes) error {
+	ch.Seq = w.projectedSeq()
+	if err := w.write(ctx, ch); err != nil {
+		return err
+	}
+	w.n.m.early.Inc()
+	if w.n.projected != nil {
+		w.n.projected(ch)
+	}
+	return nil
+}
+
+// writeFlush writes a whole flush, in several transactions when its telemetry rows are
+// many, letting early parts pass between them. A flush taken from the input meanwhile is
+// left in *next.
+func (w *writer) writeFlush(ctx context.Context, it writerItem, next **writerItem) error {
+	ch := it.ch
+	telemetry := len(ch.Health) + len(ch.Series)
+	if telemetry > chunkRows {
+		// Everything but the health rows and series buckets first, at the sequence the
+		// store already has: the early parts that may follow are newer than these rows.
+		rest := *ch
+		rest.Seq, rest.Health, rest.Series = w.projectedSeq(), nil, nil
+		if !rest.Empty() {
+			if err := w.write(ctx, &rest); err != nil {
+				return err
+			}
+			if w.n.projected != nil {
+				w.n.projected(&rest)
+			}
+		}
+		health, series := ch.Health, ch.Series
+		for len(health)+len(series) > chunkRows {
+			part := gt.Changes{Seq: w.projectedSeq()}
+			k := min(len(health), chunkRows)
+			part.Health, health = health[:k:k], health[k:]
+			k = min(len(series), chunkRows-len(part.Health))
+			part.Series, series = series[:k:k], series[k:]
+			if err := w.write(ctx, &part); err != nil {
+				return err
+			}
+			if err := w.passEarly(ctx, next); err != nil {
+				return err
+			}
+		}
+		ch = &gt.Changes{Seq: it.ch.Seq, Health: health, Series: series}
+	}
+	if err := w.write(ctx, ch); err != nil {
+		return err
+	}
+	if w.n.projected != nil {
+		w.n.projected(ch)
+	}
+	n := w.n
+	n.applied.Store(it.ch.Seq)
+	n.m.applied.Add(float64(len(it.held)))
+	for _, h := range it.held {
+		n.waiters.done(h.id, h.seq, h.err)
+	}
+	w.done(1, it.ch.Seq)
+	return nil
+}
+
+// passEarly writes the early parts waiting in the input, stopping at the first flush,
+// which it leaves in *next (the early parts after it are newer than its rows).
+func (w *writer) passEarly(ctx context.Context, next **writerItem) error {
+	for *next == nil {
+		select {
+		case it, ok := <-w.in:
+			if !ok {
+				return nil
+			}
+			if !it.early {
+				*next = &it
+				return nil
+			}
+			if err := w.writeEarly(ctx, it.ch); err != nil {
+				w.done(1, 0)
+				return err
+			}
+			w.done(1, 0)
+		default:
+			return nil
+		}
+	}
+	return nil
+}
