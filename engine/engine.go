@@ -28,6 +28,10 @@ type Engine struct {
 	rows        rowIndex             // risk rows of the Changes being filled
 	crossDirty  map[string]bool      // tenants a settle of another tenant left to settle
 	override    map[string][]gt.Rule // SetRules
+	// fullRevaluation turns the repricing of lots off (risk_reprice.go): every lot a
+	// price moves is revalued in full. For the tests that compare the two.
+	fullRevaluation bool
+	repricedLots    uint64 // lot valuations made by repricing, for the tests
 }
 
 type ref struct{ tenant, id string }

@@ -47,6 +47,10 @@ func (e *Engine) applyDeviceCredential(ts *tenantState, ev *gt.Event, ch *gt.Cha
 	}
 	nd.Meta.Stamp(ts.Tenant.ID, ev.Seq, ev.Time, false)
 	ts.Devices[d.ID] = &nd
+	if nd.CollateralID != "" && nd.PublicKey != d.PublicKey {
+		// Whether its devices have keys decides the trust of a collateral awaiting data.
+		ts.idx().dirtyColl[nd.CollateralID] = true
+	}
 	ch.Devices = append(ch.Devices, nd)
 	return nil
 }

@@ -15,3 +15,10 @@ func FastIngest(data []byte) bool {
 	var b gt.IngestBatch
 	return d.batch(&b)
 }
+
+// SetFullRevaluation makes a price move revalue every lot in full instead of repricing
+// the lots whose other inputs have not changed.
+func (e *Engine) SetFullRevaluation(on bool) { e.fullRevaluation = on }
+
+// Repriced returns the number of lot valuations made by repricing.
+func (e *Engine) Repriced() uint64 { return e.repricedLots }

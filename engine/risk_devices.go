@@ -313,7 +313,10 @@ func (ts *tenantState) priceTick(t *gt.PriceTick) {
 	}
 	cm.Day, cm.Close, cm.Tick = day, price, *t
 	x := ts.idx()
-	for id := range x.byCommodity[t.Commodity] {
+	// The commodity's inventory lots are revalued by the settle's repricing, most of them
+	// without a full revaluation; its crop fields are revalued in full.
+	x.repriced[t.Commodity] = true
+	for id := range x.cropsOf[t.Commodity] {
 		x.dirtyColl[id] = true
 	}
 	x.dirtyPrices[t.Commodity] = true

@@ -18,17 +18,30 @@ func (e *Engine) settle(ts *tenantState, ev *gt.Event, ch *gt.Changes) {
 	// Room for a row per collateral and loan at most, so that a tick touching many of
 	// them does not regrow the slices of large rows again and again. Each collateral and
 	// loan puts its rows once here: they are distinct.
-	startFresh(&e.rows, ch, rowValuation, &ch.Valuations, len(x.dirtyColl))
+	n := len(x.dirtyColl)
+	for name := range x.repriced {
+		n += len(x.lotsOf[name])
+	}
+	startFresh(&e.rows, ch, rowValuation, &ch.Valuations, n)
+	e.reprice(ts, ch) // a price move: most lots repriced, the others marked dirty
 	for id := range x.dirtyColl {
 		e.revalue(ts, id, ch)
 	}
 	e.rows.endFresh(rowValuation)
 	clear(x.dirtyColl)
-	startFresh(&e.rows, ch, rowLoan, &ch.LoanRisks, len(x.dirtyLoans))
-	startFresh(&e.rows, ch, rowPoint, &ch.LoanPoints, len(x.dirtyLoans))
+	n = len(x.dirtyLoans) + len(x.fastLoans)
+	startFresh(&e.rows, ch, rowLoan, &ch.LoanRisks, n)
+	startFresh(&e.rows, ch, rowPoint, &ch.LoanPoints, n)
 	for id := range x.dirtyLoans {
 		ts.remeasure(id, ch)
 	}
+	for i, l := range x.fastLoans {
+		if !x.dirtyLoans[l.id] {
+			ts.remeasure(l.id, ch)
+		}
+		x.fastLoans[i] = nil
+	}
+	x.fastLoans = x.fastLoans[:0]
 	e.rows.endFresh(rowLoan)
 	e.rows.endFresh(rowPoint)
 	clear(x.dirtyLoans)
@@ -56,7 +69,18 @@ func (e *Engine) revalue(ts *tenantState, id string, ch *gt.Changes) {
 	now := e.now
 	v, si := ts.value(c, x.ev.Seq, now)
 	old := cr.v
-	if !sameValuation(old, &v) {
+	switch {
+	case sameValuation(old, &v) && sameInputs(old, &v):
+		cr.shadow = nil
+	case sameValuation(old, &v):
+		// No new row, but inputs the value does not show moved (sources, observed
+		// quantity): a repricing starts from them (risk_reprice.go).
+		if cr.shadow == nil {
+			cr.shadow = new(gt.Valuation)
+		}
+		*cr.shadow = v
+	default:
+		cr.shadow = nil
 		// The stored valuation is updated in place: rows and evidence hold copies.
 		if old == nil {
 			old = new(gt.Valuation)
@@ -73,6 +97,7 @@ func (e *Engine) revalue(ts *tenantState, id string, ch *gt.Changes) {
 	}
 	ts.trustTimer(id, &si, now)
 	e.detectCollateral(ts, c, &v, &si, now)
+	ts.noteFast(cr, &v, &si, now)
 }
 
 // trustTimer schedules the next revaluation a collateral needs without new data: when

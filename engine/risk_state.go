@@ -115,7 +115,11 @@ func (cm *commodity) priceRef() *gt.PriceRef {
 
 // riskIndex are the engine's lookups over a tenant's master data, rebuilt on restore.
 type riskIndex struct {
-	byCommodity map[string]map[string]bool // commodity -> inventory and crop collateral ids
+	lotsOf      map[string][]*collRef      // commodity -> its inventory lots (in no order)
+	cropsOf     map[string]map[string]bool // commodity -> crop field collateral ids
+	repriced    map[string]bool            // commodities whose price moved in this settle
+	fastLoans   []*loanRef                 // loans a repricing touched in this settle
+	mark        uint64                     // stamps loanRef.mark once per settle
 	loans       map[string]*loanRef        // loan -> its record, metrics and collateral
 	colls       map[string]*collRef        // collateral -> its record and valuation
 	fxLoans     map[string]bool            // loans with collateral valued in another currency
@@ -143,7 +147,7 @@ type riskIndex struct {
 
 func newRiskIndex() *riskIndex {
 	return &riskIndex{
-		byCommodity: map[string]map[string]bool{}, loans: map[string]*loanRef{}, colls: map[string]*collRef{}, fxLoans: map[string]bool{},
+		lotsOf: map[string][]*collRef{}, cropsOf: map[string]map[string]bool{}, repriced: map[string]bool{}, loans: map[string]*loanRef{}, colls: map[string]*collRef{}, fxLoans: map[string]bool{},
 		collDevices: map[string]map[string]bool{}, collRel: map[string][]string{},
 		pledges: map[string]map[string]bool{}, byAlert: map[string][]string{},
 		dirtyColl: map[string]bool{}, dirtyLoans: map[string]bool{}, dirtySignals: map[string]bool{},
@@ -177,15 +181,26 @@ type collRef struct {
 	id string
 	c  *gt.Collateral
 	v  *gt.Valuation
+	// For the repricing of inventory lots (risk_reprice.go): the lot's place in
+	// riskIndex.lotsOf, the loans it secures, and what a price-only revaluation reuses.
+	lotOf string // the commodity list it is in, "" for none
+	lotAt int
+	loans []*loanRef
+	fast  fastVal
+	// shadow is the last full revaluation when it differs from v only in what the
+	// value does not show (v keeps the last row's); nil when v is it.
+	shadow *gt.Valuation
 }
 
 // loanRef is collRef for a loan: l is ts.Loans[id] and lr is ts.Risk.Loans[id], kept by
 // whoever replaces either (setLoan, setLoanRisk); colls are the loan's collateral,
 // sorted by id.
 type loanRef struct {
+	id    string
 	l     *gt.Loan
 	lr    *gt.LoanRisk
 	colls []*collRef
+	mark  uint64 // riskIndex.mark when a repricing last touched it
 }
 
 // coll returns the reference of a collateral, made from the tenant's state when new.
@@ -202,7 +217,7 @@ func (x *riskIndex) coll(ts *tenantState, id string) *collRef {
 func (x *riskIndex) loan(ts *tenantState, id string) *loanRef {
 	r := x.loans[id]
 	if r == nil {
-		r = &loanRef{l: ts.Loans[id], lr: ts.Risk.Loans[id]}
+		r = &loanRef{id: id, l: ts.Loans[id], lr: ts.Risk.Loans[id]}
 		x.loans[id] = r
 	}
 	return r
@@ -254,11 +269,8 @@ func (ts *tenantState) indexCollateral(old, c *gt.Collateral) {
 		for _, a := range old.Allocations {
 			x.loan(ts, a.LoanID).removeColl(old.ID)
 		}
-		if old.Inventory != nil {
-			removeFrom(x.byCommodity, old.Inventory.Commodity, old.ID)
-		}
 		if old.Crop != nil {
-			removeFrom(x.byCommodity, old.Crop.Crop, old.ID)
+			removeFrom(x.cropsOf, old.Crop.Crop, old.ID)
 		}
 		for _, k := range pledgeKeys(old) {
 			removeFrom(x.pledges, k, old.ID)
@@ -267,18 +279,27 @@ func (ts *tenantState) indexCollateral(old, c *gt.Collateral) {
 	}
 	cr := x.coll(ts, c.ID)
 	cr.c = c
+	cr.loans, cr.fast, cr.shadow = cr.loans[:0], fastVal{}, nil
 	for _, a := range c.Allocations {
-		x.loan(ts, a.LoanID).addColl(cr)
+		lref := x.loan(ts, a.LoanID)
+		lref.addColl(cr)
+		if !slices.Contains(cr.loans, lref) {
+			cr.loans = append(cr.loans, lref)
+		}
 		x.dirtyLoans[a.LoanID] = true
 	}
+	commodity := ""
 	if c.Inventory != nil {
-		addTo(x.byCommodity, c.Inventory.Commodity, c.ID)
+		commodity = c.Inventory.Commodity
+	}
+	x.listLot(cr, commodity)
+	if c.Inventory != nil {
 		if ts.Risk.Lots[c.ID] == nil {
 			ts.Risk.Lots[c.ID] = &lotState{}
 		}
 	}
 	if c.Crop != nil {
-		addTo(x.byCommodity, c.Crop.Crop, c.ID) // a crop is priced as its commodity
+		addTo(x.cropsOf, c.Crop.Crop, c.ID) // a crop is priced as its commodity
 	}
 	if c.Livestock != nil && ts.Risk.Herds[c.ID] == nil {
 		ts.Risk.Herds[c.ID] = &herdState{Seen: map[string]time.Time{}}

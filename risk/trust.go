@@ -7,9 +7,9 @@ import "time"
 // interval of its devices.
 //
 // Fresh signed data has trust 1; unsigned data is capped at p.UnsignedTrustCap. After
-// staleAfter = p.StaleFactor x interval the trust decays linearly, reaching 0 at
+// StaleAfter = p.StaleFactor x interval the trust decays linearly, reaching 0 at
 // p.BlindAfter after lastSeen; at and beyond p.BlindAfter it is 0 (blind). When
-// staleAfter >= p.BlindAfter there is no decay window: the trust steps to 0 at
+// StaleAfter >= p.BlindAfter there is no decay window: the trust steps to 0 at
 // p.BlindAfter. A zero lastSeen (no data at all) gives 0. A lastSeen after now (clock
 // skew, reported by its own detector) counts as fresh. The policy is used as given: a
 // zero BlindAfter makes everything blind.
@@ -25,15 +25,15 @@ func Trust(p Policy, signed bool, lastSeen, now time.Time, interval time.Duratio
 		}
 	}
 	age := max(now.Sub(lastSeen), 0)
-	stale := staleAfter(p, interval)
+	stale := StaleAfter(p, interval)
 	if age <= stale {
 		return base
 	}
 	return base * float64(p.BlindAfter-age) / float64(p.BlindAfter-stale)
 }
 
-// staleAfter returns p.StaleFactor x interval, within [0, p.BlindAfter].
-func staleAfter(p Policy, interval time.Duration) time.Duration {
+// StaleAfter returns p.StaleFactor x interval, within [0, p.BlindAfter].
+func StaleAfter(p Policy, interval time.Duration) time.Duration {
 	s := p.StaleFactor * float64(interval)
 	switch {
 	case !(s > 0): // also NaN

@@ -1,0 +1,246 @@
+package engine_test
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	gt "groundtruth"
+	"groundtruth/engine"
+)
+
+// TestRepricingEqualsFullRevaluation replays random histories into an engine that
+// reprices lots on price moves and into one that revalues every lot in full: every
+// event's changes (rows in key order) and the final snapshots must be equal, and the
+// repricing must have done a real share of the work.
+func TestRepricingEqualsFullRevaluation(t *testing.T) {
+	for seed := range uint64(6) {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			log := repricingHistory(t, seed, 900)
+			if seed == 0 {
+				f := newFeeder() // the engine tests' own random history as well
+				randomHistory(t, f, 600, 42)
+				compareRepricing(t, f.log)
+			}
+			fast := compareRepricing(t, log)
+			if fast < 2000 {
+				t.Errorf("only %d lots repriced: the history does not exercise the repricing", fast)
+			}
+		})
+	}
+}
+
+// compareRepricing replays log both ways and returns the lots repriced.
+func compareRepricing(t *testing.T, log []gt.Event) uint64 {
+	t.Helper()
+	fast, full := engine.New(), engine.New()
+	full.SetFullRevaluation(true)
+	for i := range log {
+		var a, b gt.Changes
+		errA, errB := fast.Apply(&log[i], &a), full.Apply(&log[i], &b)
+		if (errA == nil) != (errB == nil) || errA != nil && errA.Error() != errB.Error() {
+			t.Fatalf("event %d (%s): errors differ: %v / %v", log[i].Seq, log[i].Type, errA, errB)
+		}
+		ja, jb := sortedChanges(t, &a), sortedChanges(t, &b)
+		if !bytes.Equal(ja, jb) {
+			t.Fatalf("event %d (%s): changes differ:\nrepriced: %s\nfull:     %s", log[i].Seq, log[i].Type, firstDiff(ja, jb), firstDiff(jb, ja))
+		}
+	}
+	sa, _ := fast.Snapshot()
+	sb, _ := full.Snapshot()
+	if !bytes.Equal(sa, sb) {
+		t.Fatalf("snapshots differ after %d events", len(log))
+	}
+	if full.Repriced() != 0 {
+		t.Fatalf("the full revaluation repriced %d lots", full.Repriced())
+	}
+	return fast.Repriced()
+}
+
+// firstDiff returns a window of a around its first difference from b.
+func firstDiff(a, b []byte) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return string(a[max(0, i-300):min(len(a), i+200)])
+}
+
+// sortedChanges encodes a Changes with its risk and telemetry rows in key order (the
+// order of rows within a kind carries no meaning).
+func sortedChanges(t *testing.T, c *gt.Changes) []byte {
+	t.Helper()
+	slices.SortFunc(c.Valuations, func(a, b gt.Valuation) int {
+		return cmp.Or(cmp.Compare(a.TenantID, b.TenantID), cmp.Compare(a.CollateralID, b.CollateralID))
+	})
+	slices.SortFunc(c.LoanRisks, func(a, b gt.LoanRisk) int {
+		return cmp.Or(cmp.Compare(a.TenantID, b.TenantID), cmp.Compare(a.LoanID, b.LoanID))
+	})
+	slices.SortFunc(c.LoanPoints, func(a, b gt.LoanPoint) int {
+		return cmp.Or(cmp.Compare(a.TenantID, b.TenantID), cmp.Compare(a.LoanID, b.LoanID), a.Start.Compare(b.Start))
+	})
+	slices.SortFunc(c.Signals, func(a, b gt.Signal) int {
+		return cmp.Or(cmp.Compare(a.TenantID, b.TenantID), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Subject, b.Subject))
+	})
+	slices.SortFunc(c.Alerts, func(a, b gt.Alert) int { return cmp.Or(cmp.Compare(a.TenantID, b.TenantID), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(c.Actions, func(a, b gt.Action) int { return cmp.Or(cmp.Compare(a.TenantID, b.TenantID), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(c.Health, func(a, b gt.DeviceHealth) int {
+		return cmp.Or(cmp.Compare(a.TenantID, b.TenantID), cmp.Compare(a.DeviceID, b.DeviceID))
+	})
+	// Tenant ids are left out of the rows' JSON: keep them apart.
+	var tenants []string
+	for _, v := range c.Valuations {
+		tenants = append(tenants, v.TenantID)
+	}
+	for _, l := range c.LoanRisks {
+		tenants = append(tenants, l.TenantID)
+	}
+	data, err := json.Marshal(struct {
+		C       *gt.Changes
+		Tenants []string
+	}{c, tenants})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// repricingHistory returns n random events over a portfolio built for the repricing:
+// lots without devices, with slow and fast load cells, with two sources that may
+// disagree; three commodities, one priced per kg and one in euros; loans of one, two or
+// shared lots; and readings, outflows, releases (some dated ahead), silences, price moves
+// large and small, policies, records moving lots between loans and commodities, and
+// disabled devices, at irregular times.
+func repricingHistory(t *testing.T, seed uint64, n int) []gt.Event {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 99))
+	var log []gt.Event
+	at := t0
+	add := func(typ gt.EventType, tenant string, v any) {
+		ev, err := gt.NewEvent(typ, tenant, at, "test", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.Seq = uint64(len(log) + 1)
+		log = append(log, ev)
+	}
+	const lots = 40
+	commodities := []struct{ name, unit, currency string }{{"copper", "t", "USD"}, {"nickel", "kg", "USD"}, {"aluminium", "t", "EUR"}}
+	prices := map[string]float64{"copper": 8000_00, "nickel": 16_00, "aluminium": 2200_00}
+	lot := func(k, loan int, commodity string) gt.Collateral {
+		c := gt.Collateral{ID: fmt.Sprintf("lot-%02d", k), Kind: gt.KindInventoryLot,
+			Allocations: []gt.Allocation{{LoanID: fmt.Sprintf("loan-%02d", loan), Share: 1}},
+			Inventory:   &gt.InventoryLot{Commodity: commodity, Quantity: float64(100 + 10*k), Unit: "t", SiteID: "wh"}}
+		if k%7 == 3 { // shared between two loans
+			c.Allocations = []gt.Allocation{{LoanID: fmt.Sprintf("loan-%02d", loan), Share: 0.5}, {LoanID: fmt.Sprintf("loan-%02d", (loan+5)%(lots/2)), Share: 0.5}}
+		}
+		return c
+	}
+	for _, tenant := range []string{"bank-a", "bank-b"} {
+		add(gt.EventTenantCreate, tenant, tenantCreate(tenant))
+		r := gt.Records{
+			Parties: []gt.Party{{ID: "b", Name: "Borrower", Roles: []gt.PartyRole{gt.PartyBorrower}}},
+			Sites: []gt.Site{{ID: "wh", Name: "Warehouse", Kind: gt.SiteWarehouse, Boundary: gt.Polygon{Type: "Polygon",
+				Coordinates: [][][2]float64{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}}}}},
+		}
+		for l := range lots / 2 {
+			r.Loans = append(r.Loans, gt.Loan{ID: fmt.Sprintf("loan-%02d", l), BorrowerID: "b", Product: gt.ProductInventory,
+				Principal: gt.Money{Amount: int64(40_000_000_00 + rng.IntN(80_000_000_00)), Currency: "USD"},
+				StartDate: t0.AddDate(0, -1, 0), MaturityDate: t0.AddDate(1, 0, 0)})
+		}
+		for k := range lots {
+			r.Collateral = append(r.Collateral, lot(k, k/2, commodities[k%3].name))
+			switch k % 4 {
+			case 1:
+				r.Devices = append(r.Devices, gt.Device{ID: fmt.Sprintf("cell-%02d", k), Kind: gt.DeviceLoadCell,
+					CollateralID: fmt.Sprintf("lot-%02d", k), SiteID: "wh", Interval: gt.Duration(time.Hour)})
+			case 2:
+				r.Devices = append(r.Devices, gt.Device{ID: fmt.Sprintf("cell-%02d", k), Kind: gt.DeviceLoadCell,
+					CollateralID: fmt.Sprintf("lot-%02d", k), SiteID: "wh", Interval: gt.Duration(5 * time.Minute)},
+					gt.Device{ID: fmt.Sprintf("scan-%02d", k), Kind: gt.DeviceVolumeScanner,
+						CollateralID: fmt.Sprintf("lot-%02d", k), SiteID: "wh", Interval: gt.Duration(10 * time.Minute)})
+				r.Collateral[k].Inventory.BulkDensity = 4.0 // t per m3
+			case 3:
+				r.Devices = append(r.Devices, gt.Device{ID: fmt.Sprintf("cell-%02d", k), Kind: gt.DeviceLoadCell,
+					CollateralID: fmt.Sprintf("lot-%02d", k), SiteID: "wh", Interval: gt.Duration(time.Minute)})
+			}
+		}
+		add(gt.EventRecordsCreate, tenant, r)
+	}
+	for i := range n {
+		at = at.Add(time.Duration(1+rng.IntN(40)) * time.Minute)
+		if rng.IntN(15) == 0 {
+			at = at.Add(time.Duration(rng.IntN(30)) * time.Hour) // a silence
+		}
+		tenant := []string{"bank-a", "bank-b"}[rng.IntN(2)]
+		k := rng.IntN(lots)
+		switch x := rng.IntN(20); {
+		case x < 6: // a price move, now and then a large one
+			c := commodities[rng.IntN(3)]
+			move := 1 + (rng.Float64()-0.5)*0.04
+			if rng.IntN(6) == 0 {
+				move = 1 + (rng.Float64()-0.5)*0.5
+			}
+			prices[c.name] = max(1, prices[c.name]*move)
+			ticks := []gt.PriceTick{{Commodity: c.name, At: at, Unit: c.unit, Price: gt.Money{Amount: int64(prices[c.name]), Currency: c.currency}}}
+			if rng.IntN(8) == 0 {
+				ticks = append(ticks, gt.PriceTick{Commodity: "fx.eur", At: at, Unit: "EUR",
+					Price: gt.Money{Amount: int64(100 + rng.IntN(20)), Currency: "USD"}})
+			}
+			add(gt.EventPricesRecord, tenant, gt.Records{Prices: ticks})
+		case x < 12: // readings: mostly the book, sometimes short
+			var b gt.IngestBatch
+			for j := 0; j < 1+rng.IntN(4); j++ {
+				kk := (k + j) % lots
+				book := float64(100+10*kk) * 1000
+				v := book * (1 + (rng.Float64()-0.5)*0.01)
+				if rng.IntN(5) == 0 {
+					v = book * 0.8
+				}
+				name, dev := "mass", fmt.Sprintf("cell-%02d", kk)
+				if kk%4 == 2 && rng.IntN(2) == 0 {
+					name, dev, v = "volume", fmt.Sprintf("scan-%02d", kk), v/1000/4.0*(1+(rng.Float64()-0.5)*0.3)
+				}
+				b.Items = append(b.Items, gt.DevicePack{Device: dev, Via: gt.ViaMQTT, Received: at, Signed: rng.IntN(2) == 0,
+					Digest: fmt.Sprintf("%032x", rng.Uint64()), Readings: []gt.Reading{{Name: name, T: at.Add(-time.Duration(rng.IntN(120)) * time.Second).UnixMicro(), V: &v}}})
+			}
+			add(gt.EventIngest, tenant, b)
+		case x < 13: // a release, sometimes dated ahead
+			add(gt.EventRecordsCreate, tenant, gt.Records{Releases: []gt.Release{{ID: fmt.Sprintf("rel-%d", i), CollateralID: fmt.Sprintf("lot-%02d", k),
+				Direction: gt.ReleaseOut, Quantity: float64(1 + rng.IntN(20)), Unit: "t", At: at.Add(time.Duration(rng.IntN(3)) * time.Hour)}}})
+		case x < 14: // a lot moves to another loan or commodity
+			c := lot(k, rng.IntN(lots/2), commodities[rng.IntN(3)].name)
+			add(gt.EventRecordsUpdate, tenant, gt.Records{Collateral: []gt.Collateral{c}})
+		case x < 15 && i%5 == 0: // a policy
+			c, blind, stale := 0.5+rng.Float64()/2, gt.Duration(time.Duration(2+rng.IntN(48))*time.Hour), 1+rng.Float64()*4
+			add(gt.EventPolicyPut, tenant, gt.Policy{UnsignedTrustCap: &c, BlindAfter: &blind, StaleFactor: &stale})
+		case x < 16 && i%3 == 1: // a device's key
+			pub, _, _ := ed25519.GenerateKey(rng2{rng})
+			add(gt.EventDeviceKey, tenant, gt.DeviceCredential{DeviceID: fmt.Sprintf("cell-%02d", k|1), PublicKey: base64.RawURLEncoding.EncodeToString(pub)})
+		case x < 16 && i%3 == 0: // a device disabled or back
+			d := gt.Device{ID: fmt.Sprintf("cell-%02d", k|1), Kind: gt.DeviceLoadCell, CollateralID: fmt.Sprintf("lot-%02d", k|1),
+				SiteID: "wh", Interval: gt.Duration(time.Hour), Disabled: rng.IntN(2) == 0}
+			add(gt.EventRecordsUpdate, tenant, gt.Records{Devices: []gt.Device{d}})
+		default:
+			add(gt.EventTick, tenant, nil)
+		}
+	}
+	return log
+}
+
+// rng2 reads random bytes from a seeded generator, for keys that replay.
+type rng2 struct{ r *rand.Rand }
+
+func (g rng2) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(g.r.Uint32())
+	}
+	return len(p), nil
+}
