@@ -8,6 +8,7 @@ import (
 
 	gt "groundtruth"
 	"groundtruth/risk"
+	"groundtruth/rules"
 )
 
 // A price tick moves the value of every inventory lot of its commodity (SPEC §6.3), and a
@@ -131,7 +132,6 @@ func (e *Engine) reprice(ts *tenantState, ch *gt.Changes) {
 	now, seq := e.now, x.ev.Seq
 	pol := ts.policy()
 	coll := ts.ruleSet().coll
-	x.mark++
 	commodities := make([]string, 0, len(x.repriced))
 	for name := range x.repriced {
 		commodities = append(commodities, name)
@@ -188,4 +188,98 @@ func (e *Engine) reprice(ts *tenantState, ch *gt.Changes) {
 // equivalence tests).
 func (ts *tenantState) disabledRepricing() bool {
 	return ts.index != nil && ts.index.eng != nil && ts.index.eng.fullRevaluation
+}
+
+// The loan fields of the rules' variable that a repricing can change (the others come
+// from the loan record, which a repricing does not change).
+const (
+	loanBand uint8 = 1 << iota
+	loanLTV
+	loanValue
+	loanCoverage
+	loanExposure
+	loanAll uint8 = 0xff
+)
+
+var loanFieldBits = map[string]uint8{"band": loanBand, "ltv": loanLTV, "value": loanValue, "coverage": loanCoverage, "exposure": loanExposure}
+
+// loanReads returns the bits of the loan fields a loan rule reads, all of them when it
+// reads the loan whole or reads now (its result can change with time alone).
+func loanReads(c *rules.Compiled) uint8 {
+	fields, whole := c.LoanFields()
+	if whole || c.UsesNow() {
+		return loanAll
+	}
+	var m uint8
+	for _, f := range fields {
+		m |= loanFieldBits[f]
+	}
+	return m
+}
+
+// fastEval is a loan whose metrics a repricing changed, with the fields that moved.
+type fastEval struct {
+	ref   *loanRef
+	moved uint8
+}
+
+// remeasureRepriced is remeasure for a loan a repricing touched: a change of its metrics
+// is queued with the fields it moved for runRepricedLoanRules.
+func (ts *tenantState) remeasureRepriced(r *loanRef, ch *gt.Changes) {
+	x := ts.idx()
+	var before rules.Loan
+	had := ts.fillLoanRef(r, &before) && r.lr != nil
+	if !ts.measure(r, ch) {
+		return
+	}
+	moved := loanAll
+	if had && !x.eng.fullRevaluation {
+		var after rules.Loan
+		ts.fillLoanRef(r, &after)
+		moved = 0
+		if after.Band != before.Band {
+			moved |= loanBand
+		}
+		if after.LTV != before.LTV {
+			moved |= loanLTV
+		}
+		if after.Value != before.Value {
+			moved |= loanValue
+		}
+		if after.Coverage != before.Coverage {
+			moved |= loanCoverage
+		}
+		if after.Exposure != before.Exposure {
+			moved |= loanExposure
+		}
+	}
+	x.fastEval = append(x.fastEval, fastEval{r, moved})
+}
+
+// runRepricedLoanRules evaluates the loan rules over the loans whose metrics a repricing
+// changed, leaving out a rule whose fields did not move for a loan for which every loan
+// rule was evaluated since the rule set and the loan record last changed: its result
+// would be the one it had, which the open alerts already reflect.
+func (ts *tenantState) runRepricedLoanRules(rs *ruleSet, r *ruleRun) {
+	x := ts.idx()
+	cs := rs.scope[rules.ScopeLoan]
+	for _, fe := range x.fastEval {
+		lref := fe.ref
+		all := lref.ruleGen != rs.gen || lref.evalRec != lref.l || lref.evalRec == nil
+		var vars rules.Vars
+		filled := false
+		for i, c := range cs {
+			if !all && !c.UsesNow() && rs.loanReads[i]&fe.moved == 0 {
+				continue
+			}
+			if !filled {
+				if ts.fillLoanRef(lref, &r.loan) {
+					vars.Loan = &r.loan
+				}
+				filled = true
+			}
+			r.consider(c, "loan:", lref.id, &vars, nil, evidenceOf{kind: evLoan, id: lref.id})
+		}
+		lref.ruleGen, lref.evalRec, lref.evalMark = rs.gen, lref.l, x.mark
+	}
 }

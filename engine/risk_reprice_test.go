@@ -131,9 +131,29 @@ func repricingHistory(t *testing.T, seed uint64, n int) []gt.Event {
 		ev.Seq = uint64(len(log) + 1)
 		log = append(log, ev)
 	}
-	const lots = 40
+	const lots, monitored = 60, 40 // lots from 40 on have no devices
+	// Loan rules reading each field a repricing moves, fields of the loan record, now, and
+	// the loan whole.
+	loanRules := []string{`loan.ltv > 0.75`, `loan.band == "warn" && loan.days_past_due >= 0`, `loan.value < 1500000.0`,
+		`has(loan.coverage) && loan.coverage < 1.3`, `now > loan.maturity_date || loan.ltv > 0.85`,
+		`[loan].exists(l, l.ltv > 0.77)`, `loan.warn_ltv < 0.6`, `loan.exposure > 2500000.0`}
+	loans := map[string][]gt.Loan{}
 	commodities := []struct{ name, unit, currency string }{{"copper", "t", "USD"}, {"nickel", "kg", "USD"}, {"aluminium", "t", "EUR"}}
 	prices := map[string]float64{"copper": 8000_00, "nickel": 16_00, "aluminium": 2200_00}
+	// A loan's principal: 40% to 110% of the value its two lots would have at the first
+	// prices, so that price moves take loans across their bands.
+	principal := func(l int) gt.Money {
+		var value float64
+		for _, k := range []int{2 * l, 2*l + 1} {
+			c := commodities[k%3]
+			perT := prices[c.name]
+			if c.unit == "kg" {
+				perT *= 1000
+			}
+			value += float64(100+10*k) * perT * 0.85 * 0.8
+		}
+		return gt.Money{Amount: int64(value * (0.4 + 0.7*rng.Float64())), Currency: "USD"}
+	}
 	lot := func(k, loan int, commodity string) gt.Collateral {
 		c := gt.Collateral{ID: fmt.Sprintf("lot-%02d", k), Kind: gt.KindInventoryLot,
 			Allocations: []gt.Allocation{{LoanID: fmt.Sprintf("loan-%02d", loan), Share: 1}},
@@ -152,12 +172,11 @@ func repricingHistory(t *testing.T, seed uint64, n int) []gt.Event {
 		}
 		for l := range lots / 2 {
 			r.Loans = append(r.Loans, gt.Loan{ID: fmt.Sprintf("loan-%02d", l), BorrowerID: "b", Product: gt.ProductInventory,
-				Principal: gt.Money{Amount: int64(40_000_000_00 + rng.IntN(80_000_000_00)), Currency: "USD"},
-				StartDate: t0.AddDate(0, -1, 0), MaturityDate: t0.AddDate(1, 0, 0)})
+				Principal: principal(l), StartDate: t0.AddDate(0, -1, 0), MaturityDate: t0.AddDate(1, 0, 0)})
 		}
 		for k := range lots {
 			r.Collateral = append(r.Collateral, lot(k, k/2, commodities[k%3].name))
-			switch k % 4 {
+			switch k % 4 * min(1, monitored/(k+1)) {
 			case 1:
 				r.Devices = append(r.Devices, gt.Device{ID: fmt.Sprintf("cell-%02d", k), Kind: gt.DeviceLoadCell,
 					CollateralID: fmt.Sprintf("lot-%02d", k), SiteID: "wh", Interval: gt.Duration(time.Hour)})
@@ -173,6 +192,11 @@ func repricingHistory(t *testing.T, seed uint64, n int) []gt.Event {
 			}
 		}
 		add(gt.EventRecordsCreate, tenant, r)
+		loans[tenant] = r.Loans
+		for j, expr := range loanRules {
+			add(gt.EventRulePut, tenant, gt.Rule{Name: fmt.Sprint("tenant_rule_", j), Expr: expr, Severity: gt.SeverityWarning,
+				For: gt.Duration(time.Duration(j%3) * 20 * time.Minute)})
+		}
 	}
 	for i := range n {
 		at = at.Add(time.Duration(1+rng.IntN(40)) * time.Minute)
@@ -218,9 +242,22 @@ func repricingHistory(t *testing.T, seed uint64, n int) []gt.Event {
 		case x < 14: // a lot moves to another loan or commodity
 			c := lot(k, rng.IntN(lots/2), commodities[rng.IntN(3)].name)
 			add(gt.EventRecordsUpdate, tenant, gt.Records{Collateral: []gt.Collateral{c}})
-		case x < 15 && i%5 == 0: // a policy
+		case x < 15 && i%5 == 0 && i%2 == 0: // a policy
 			c, blind, stale := 0.5+rng.Float64()/2, gt.Duration(time.Duration(2+rng.IntN(48))*time.Hour), 1+rng.Float64()*4
 			add(gt.EventPolicyPut, tenant, gt.Policy{UnsignedTrustCap: &c, BlindAfter: &blind, StaleFactor: &stale})
+		case x < 15 && i%97 == 1: // a tenant rule changed
+			j := rng.IntN(len(loanRules))
+			add(gt.EventRulePut, tenant, gt.Rule{Name: fmt.Sprint("tenant_rule_", j), Expr: loanRules[rng.IntN(len(loanRules))],
+				Severity: gt.SeverityWarning, For: gt.Duration(time.Duration(rng.IntN(3)) * 20 * time.Minute), Disabled: rng.IntN(6) == 0})
+		case x < 15 && i%5 == 2: // a loan's terms, and sometimes its principal
+			l := loans[tenant][k/2]
+			if rng.IntN(3) == 0 {
+				l.Principal = principal(k / 2)
+			}
+			l.Terms = gt.DefaultTerms
+			l.Terms.WarnLTV = 0.5 + rng.Float64()*0.2
+			loans[tenant][k/2] = l
+			add(gt.EventRecordsUpdate, tenant, gt.Records{Loans: []gt.Loan{l}})
 		case x < 16 && i%3 == 1: // a device's key
 			pub, _, _ := ed25519.GenerateKey(rng2{rng})
 			add(gt.EventDeviceKey, tenant, gt.DeviceCredential{DeviceID: fmt.Sprintf("cell-%02d", k|1), PublicKey: base64.RawURLEncoding.EncodeToString(pub)})

@@ -77,6 +77,11 @@ func (ts *tenantState) ruleSet() *ruleSet {
 		rs.scope[c.Scope()] = append(rs.scope[c.Scope()], c)
 		rs.coll = rs.coll || c.Scope() == rules.ScopeCollateral
 	}
+	x.rulesGen++
+	rs.gen = x.rulesGen
+	for _, c := range rs.scope[rules.ScopeLoan] {
+		rs.loanReads = append(rs.loanReads, loanReads(c))
+	}
 	x.rules = rs
 	return rs
 }
@@ -216,15 +221,22 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 	if cs := rs.scope[rules.ScopeLoan]; len(cs) > 0 {
 		for id := range x.evalLoans {
 			var vars rules.Vars // subjectVars of a loan, in r.loan
-			if ts.fillLoanVar(id, &r.loan) {
+			lref := x.loan(ts, id)
+			if ts.fillLoanRef(lref, &r.loan) {
 				vars.Loan = &r.loan
 			}
 			ev := evidenceOf{kind: evLoan, id: id}
 			for _, c := range cs {
 				r.consider(c, "loan:", id, &vars, nil, ev)
 			}
+			lref.ruleGen, lref.evalRec = rs.gen, lref.l
 		}
+		ts.runRepricedLoanRules(rs, r)
 	}
+	for i := range x.fastEval {
+		x.fastEval[i] = fastEval{}
+	}
+	x.fastEval = x.fastEval[:0]
 	if cs := rs.scope[rules.ScopeCollateral]; len(cs) > 0 {
 		for id := range x.evalColl {
 			vars, loans := ts.subjectVars("collateral:" + id)
@@ -304,7 +316,7 @@ func (ts *tenantState) runTimedRules(timed []*rules.Compiled, r *ruleRun) {
 		switch sc {
 		case rules.ScopeLoan:
 			for id := range ts.Loans {
-				if !x.evalLoans[id] {
+				if !x.evalLoans[id] && !(x.loans[id] != nil && x.loans[id].evalMark == x.mark) {
 					ids = append(ids, "loan:"+id)
 				}
 			}
@@ -462,7 +474,11 @@ func (ts *tenantState) loanVar(id string) *rules.Loan {
 
 // fillLoanVar sets *v to the CEL variable of a loan and reports whether the loan exists.
 func (ts *tenantState) fillLoanVar(id string, v *rules.Loan) bool {
-	r := ts.idx().loan(ts, id)
+	return ts.fillLoanRef(ts.idx().loan(ts, id), v)
+}
+
+// fillLoanRef is fillLoanVar of the loan of a reference.
+func (ts *tenantState) fillLoanRef(r *loanRef, v *rules.Loan) bool {
 	l := r.l
 	if l == nil {
 		return false

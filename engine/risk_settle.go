@@ -14,6 +14,7 @@ import (
 // rules and alerts. It is the only place where risk rows reach the Changes.
 func (e *Engine) settle(ts *tenantState, ev *gt.Event, ch *gt.Changes) {
 	x := ts.idx()
+	x.mark++
 	e.runTimers(ts, ch)
 	// Room for a row per collateral and loan at most, so that a tick touching many of
 	// them does not regrow the slices of large rows again and again. Each collateral and
@@ -37,7 +38,7 @@ func (e *Engine) settle(ts *tenantState, ev *gt.Event, ch *gt.Changes) {
 	}
 	for i, l := range x.fastLoans {
 		if !x.dirtyLoans[l.id] {
-			ts.remeasure(l.id, ch)
+			ts.remeasureRepriced(l, ch)
 		}
 		x.fastLoans[i] = nil
 	}
@@ -137,13 +138,23 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// remeasure recomputes a loan's metrics and emits them when they changed.
+// remeasure recomputes a loan's metrics and emits them when they changed; the loan's
+// rules are then evaluated.
 func (ts *tenantState) remeasure(id string, ch *gt.Changes) {
 	x := ts.idx()
-	r := x.loan(ts, id)
+	if ts.measure(x.loan(ts, id), ch) {
+		x.evalLoans[id] = true
+	}
+}
+
+// measure recomputes the metrics of the loan of r and emits them when they changed,
+// which it reports.
+func (ts *tenantState) measure(r *loanRef, ch *gt.Changes) bool {
+	x := ts.idx()
+	id := r.id
 	l := r.l
 	if l == nil {
-		return
+		return false
 	}
 	prev := r.lr
 	now := ts.now()
@@ -161,7 +172,7 @@ func (ts *tenantState) remeasure(id string, ch *gt.Changes) {
 		ts.clearTimer("accrue|" + id)
 	}
 	if sameLoanRisk(prev, &lr) {
-		return
+		return false
 	}
 	// The stored metrics are updated in place: rows hold copies, and a margin call
 	// replaces them (fire, endMarginCall).
@@ -171,8 +182,8 @@ func (ts *tenantState) remeasure(id string, ch *gt.Changes) {
 	}
 	*prev = lr
 	x.eng.putLoanRisk(ch, lr)
-	x.evalLoans[id] = true
 	ts.point(&lr, ch)
+	return true
 }
 
 // foreignCollateral reports whether a loan has collateral valued in another currency.

@@ -119,7 +119,9 @@ type riskIndex struct {
 	cropsOf     map[string]map[string]bool // commodity -> crop field collateral ids
 	repriced    map[string]bool            // commodities whose price moved in this settle
 	fastLoans   []*loanRef                 // loans a repricing touched in this settle
-	mark        uint64                     // stamps loanRef.mark once per settle
+	fastEval    []fastEval                 // those of them whose metrics changed
+	mark        uint64                     // stamps loanRef.mark and evalMark, once per settle
+	rulesGen    uint64                     // numbers the rule sets built
 	loans       map[string]*loanRef        // loan -> its record, metrics and collateral
 	colls       map[string]*collRef        // collateral -> its record and valuation
 	fxLoans     map[string]bool            // loans with collateral valued in another currency
@@ -201,6 +203,12 @@ type loanRef struct {
 	lr    *gt.LoanRisk
 	colls []*collRef
 	mark  uint64 // riskIndex.mark when a repricing last touched it
+	// The loan rules were last evaluated for this loan, all of them, with rule set
+	// ruleGen and loan record evalRec; evalMark is riskIndex.mark when it was evaluated
+	// by the repricing's pass (risk_reprice.go).
+	ruleGen  uint64
+	evalRec  *gt.Loan
+	evalMark uint64
 }
 
 // coll returns the reference of a collateral, made from the tenant's state when new.
@@ -521,4 +529,8 @@ type ruleSet struct {
 	scope    map[rules.Scope][]*rules.Compiled
 	timed    []*rules.Compiled // the rules that read now
 	coll     bool              // some rule is of collateral scope: evalColl is read
+	gen      uint64            // riskIndex.rulesGen when built
+	// loanReads are, for each rule of scope[rules.ScopeLoan], the loan fields it reads
+	// that a repricing can change (loanBand...), all of them for a rule reading now.
+	loanReads []uint8
 }

@@ -11,6 +11,7 @@ package rules
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"cel.dev/cel-go/cel"
@@ -55,6 +56,7 @@ type Compiled struct {
 	prog       cel.Program
 	scope      Scope
 	usesNow    bool
+	loanFields map[string]bool // the fields of loan read, nil when loan is read whole
 	signalName string
 	summary    []part
 }
@@ -84,7 +86,7 @@ func Compile(r gt.Rule) (*Compiled, error) {
 	if c.prog, err = program(env, ast); err != nil {
 		return nil, gt.FieldErrorf("expr", "%v", err)
 	}
-	c.scope, c.usesNow = scopeOf(ast)
+	c.scope, c.usesNow, c.loanFields = scopeOf(ast)
 	c.signalName = signalNameOf(ast.NativeRep().Expr())
 	if c.summary, err = compileSummary(env, r.Summary); err != nil {
 		return nil, err
@@ -140,6 +142,17 @@ func (c *Compiled) Scope() Scope { return c.scope }
 // change with time alone.
 func (c *Compiled) UsesNow() bool { return c.usesNow }
 
+// LoanFields returns the fields of the variable loan that the expression reads, sorted,
+// and whole true when it reads loan otherwise than field by field (then its result may
+// depend on any field). The engine leaves a rule unevaluated for a loan whose fields it
+// reads have not changed.
+func (c *Compiled) LoanFields() (fields []string, whole bool) {
+	if c.loanFields == nil {
+		return nil, true
+	}
+	return slices.Sorted(maps.Keys(c.loanFields)), false
+}
+
 // SignalName returns the signal name the rule requires when its expression is a
 // conjunction containing `signal.name == "literal"` (in either operand order), so the
 // engine can index rules by signal name; it returns "" otherwise.
@@ -175,8 +188,9 @@ var variableScopes = map[string]Scope{
 // scopeOf infers the scope from the variables the expression references, ignoring
 // comprehension variables that shadow them (`[1].exists(loan, loan > 0)`), and reports
 // whether it reads now.
-func scopeOf(ast *cel.Ast) (Scope, bool) {
+func scopeOf(ast *cel.Ast) (Scope, bool, map[string]bool) {
 	scope, usesNow := ScopePortfolio, false
+	loanFields, loanWhole := map[string]bool{}, false
 	var walk func(e celast.Expr, locals map[string]bool)
 	walk = func(e celast.Expr, locals map[string]bool) {
 		switch e.Kind() {
@@ -187,8 +201,17 @@ func scopeOf(ast *cel.Ast) (Scope, bool) {
 			if e.AsIdent() == "now" && !locals["now"] {
 				usesNow = true
 			}
+			if e.AsIdent() == "loan" && !locals["loan"] {
+				loanWhole = true // reached other than as the operand of a field selection
+			}
 		case celast.SelectKind:
-			walk(e.AsSelect().Operand(), locals)
+			sel := e.AsSelect()
+			if op := sel.Operand(); op.Kind() == celast.IdentKind && op.AsIdent() == "loan" && !locals["loan"] {
+				scope = max(scope, ScopeLoan)
+				loanFields[sel.FieldName()] = true
+				return
+			}
+			walk(sel.Operand(), locals)
 		case celast.CallKind:
 			call := e.AsCall()
 			if call.IsMemberFunction() {
@@ -228,7 +251,10 @@ func scopeOf(ast *cel.Ast) (Scope, bool) {
 		}
 	}
 	walk(ast.NativeRep().Expr(), nil)
-	return scope, usesNow
+	if loanWhole {
+		loanFields = nil
+	}
+	return scope, usesNow, loanFields
 }
 
 // signalNameOf finds `signal.name == "literal"` in a conjunction. Conflicting literals

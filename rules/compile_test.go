@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -175,5 +176,32 @@ func TestCompileNormalisesAction(t *testing.T) {
 	c := mustCompile(t, rule("true"))
 	if c.Rule.Action != gt.ActionAlert {
 		t.Errorf("Compile(no action).Rule.Action = %q, want %q", c.Rule.Action, gt.ActionAlert)
+	}
+}
+
+// TestLoanFields: the fields of loan an expression reads, or whole when loan is used
+// otherwise than field by field.
+func TestLoanFields(t *testing.T) {
+	for _, tc := range []struct {
+		expr   string
+		fields []string
+		whole  bool
+	}{
+		{`loan.band == "warn"`, []string{"band"}, false},
+		{`loan.band == "margin_call" || loan.band == "liquidation"`, []string{"band"}, false},
+		{`loan.ltv > 0.8 && loan.days_past_due > 30`, []string{"days_past_due", "ltv"}, false},
+		{`has(loan.coverage) && loan.coverage < 1.2`, []string{"coverage"}, false},
+		{`[loan].exists(l, l.ltv > 0.9)`, nil, true},
+		{`[1].exists(loan, loan > 0) && loan.value < 10.0`, []string{"value"}, false},
+		{`signal.active && signal.name == "tamper"`, []string{}, false},
+	} {
+		c, err := rules.Compile(gt.Rule{Name: "r", Expr: tc.expr, Severity: gt.SeverityWarning})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.expr, err)
+		}
+		fields, whole := c.LoanFields()
+		if whole != tc.whole || !slices.Equal(fields, tc.fields) && !(len(fields) == 0 && len(tc.fields) == 0) {
+			t.Errorf("%s: LoanFields = %v, %v; want %v, %v", tc.expr, fields, whole, tc.fields, tc.whole)
+		}
 	}
 }
