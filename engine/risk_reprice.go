@@ -227,29 +227,34 @@ type fastEval struct {
 // is queued with the fields it moved for runRepricedLoanRules.
 func (ts *tenantState) remeasureRepriced(r *loanRef, ch *gt.Changes) {
 	x := ts.idx()
-	var before rules.Loan
-	had := ts.fillLoanRef(r, &before) && r.lr != nil
+	// The fields of the rules' loan variable from the metrics (fillLoanRef), before.
+	prev := r.lr
+	var band string
+	var ltv *float64
+	var value, exposure gt.Money
+	var coverage float64
+	if prev != nil {
+		band, ltv, value, exposure, coverage = prev.Band, prev.LTV, prev.CollateralValue, prev.Exposure, prev.Coverage
+	}
 	if !ts.measure(r, ch) {
 		return
 	}
 	moved := loanAll
-	if had && !x.eng.fullRevaluation {
-		var after rules.Loan
-		ts.fillLoanRef(r, &after)
+	if lr := r.lr; prev != nil && lr == prev {
 		moved = 0
-		if after.Band != before.Band {
+		if lr.Band != band {
 			moved |= loanBand
 		}
-		if after.LTV != before.LTV {
+		if (lr.LTV == nil) != (ltv == nil) || ltv != nil && *lr.LTV != *ltv {
 			moved |= loanLTV
 		}
-		if after.Value != before.Value {
+		if lr.CollateralValue != value {
 			moved |= loanValue
 		}
-		if after.Coverage != before.Coverage {
+		if lr.Coverage != coverage {
 			moved |= loanCoverage
 		}
-		if after.Exposure != before.Exposure {
+		if lr.Exposure != exposure {
 			moved |= loanExposure
 		}
 	}

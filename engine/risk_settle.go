@@ -161,15 +161,17 @@ func (ts *tenantState) measure(r *loanRef, ch *gt.Changes) bool {
 	lr := ts.loanRisk(l, r.colls, prev, x.ev.Seq, now)
 	if foreignCollateral(&lr) {
 		x.fxLoans[id] = true
-	} else {
+	} else if len(x.fxLoans) > 0 {
 		delete(x.fxLoans, id)
 	}
 	// Interest accrues by the day: measure the loan again when the next day begins.
 	if p := l.InterestPaidTo; p != nil && l.InterestRate > 0 && l.Status != gt.LoanClosed {
 		days := gt.AccrualDays(*p, now)
 		ts.setTimer("accrue|"+id, time.Unix(p.Unix()+(days+1)*86400, 0).UTC())
-	} else if len(ts.Risk.Timers) > 0 {
+		r.accrues = true
+	} else if r.accrues && len(ts.Risk.Timers) > 0 {
 		ts.clearTimer("accrue|" + id)
+		r.accrues = false
 	}
 	if sameLoanRisk(prev, &lr) {
 		return false
@@ -182,7 +184,7 @@ func (ts *tenantState) measure(r *loanRef, ch *gt.Changes) bool {
 	}
 	*prev = lr
 	x.eng.putLoanRisk(ch, lr)
-	ts.point(&lr, ch)
+	ts.pointOf(r, &lr, ch)
 	return true
 }
 
@@ -198,11 +200,20 @@ func foreignCollateral(lr *gt.LoanRisk) bool {
 
 // point adds a loan's new metrics to the point of their hour and emits it.
 func (ts *tenantState) point(lr *gt.LoanRisk, ch *gt.Changes) {
+	ts.pointOf(ts.idx().loan(ts, lr.LoanID), lr, ch)
+}
+
+// pointOf is point for the loan of r, whose reference keeps the point.
+func (ts *tenantState) pointOf(r *loanRef, lr *gt.LoanRisk, ch *gt.Changes) {
 	if ts.Risk.Points == nil { // a snapshot from before points were kept
 		ts.Risk.Points = map[string]*gt.LoanPoint{}
 	}
 	hour := lr.At.UTC().Truncate(time.Hour)
-	p := ts.Risk.Points[lr.LoanID]
+	p := r.pt
+	if p == nil {
+		p = ts.Risk.Points[lr.LoanID]
+	}
+	defer func() { r.pt = p }()
 	// The point of a new hour takes the place of the last one in place: rows hold copies.
 	switch {
 	case p == nil:

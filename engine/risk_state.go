@@ -209,6 +209,8 @@ type loanRef struct {
 	ruleGen  uint64
 	evalRec  *gt.Loan
 	evalMark uint64
+	pt       *gt.LoanPoint // ts.Risk.Points[id] once looked up
+	accrues  bool          // an accrue timer may be set for it
 }
 
 // coll returns the reference of a collateral, made from the tenant's state when new.
@@ -421,6 +423,9 @@ func (ts *tenantState) idx() *riskIndex {
 	}
 	for k, at := range ts.Risk.Timers {
 		heap.Push(&ts.index.timers, timer{at, k})
+		if id, ok := strings.CutPrefix(k, "accrue|"); ok {
+			ts.index.loan(ts, id).accrues = true
+		}
 	}
 	for id, lr := range ts.Risk.Loans {
 		if foreignCollateral(lr) {

@@ -215,7 +215,7 @@ func (n *Node) Run(ctx context.Context) (err error) {
 			if err := w.send(writerItem{ch: ch, held: held}); err != nil {
 				return err
 			}
-			ch, held = &gt.Changes{}, nil
+			ch, held = w.changes(), nil
 		} else {
 			// Replayed events the store already has: nothing to write.
 			n.applied.Store(ch.Seq)
@@ -223,7 +223,8 @@ func (n *Node) Run(ctx context.Context) (err error) {
 			for _, h := range held {
 				n.waiters.done(h.id, h.seq, h.err)
 			}
-			*ch, held = gt.Changes{}, held[:0]
+			ch.Reset()
+			held = held[:0]
 		}
 		n.m.batch.Observe(time.Since(t).Seconds())
 		if caughtUp && !n.isReady() {

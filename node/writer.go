@@ -34,6 +34,10 @@ type writer struct {
 	stored  uint64 // the store's projected sequence, as this writer last set it
 	err     error  // why the writer stopped early (an invalid projection)
 
+	// free holds flushes written, for the node to fill again (gt.Changes.Reset): a large
+	// flush's slices are not allocated anew for the next one.
+	free chan *gt.Changes
+
 	failed chan struct{} // closed when err is set
 	exited chan struct{} // closed when the goroutine returns
 	onFail func()        // called once when err is set (cancels the node's consumption)
@@ -52,7 +56,7 @@ type writerItem struct {
 const chunkRows = 256
 
 func newWriter(ctx context.Context, n *Node, stored uint64, onFail func()) *writer {
-	w := &writer{n: n, ctx: ctx, in: make(chan writerItem, 16), stored: stored,
+	w := &writer{n: n, ctx: ctx, in: make(chan writerItem, 16), stored: stored, free: make(chan *gt.Changes, 2),
 		failed: make(chan struct{}), exited: make(chan struct{}), onFail: onFail}
 	w.cond = sync.NewCond(&w.mu)
 	return w
@@ -261,7 +265,22 @@ func (w *writer) writeFlush(ctx context.Context, it writerItem, next **writerIte
 		n.waiters.done(h.id, h.seq, h.err)
 	}
 	w.done(1, it.ch.Seq)
+	select {
+	case w.free <- it.ch: // OnProjected has returned: nothing holds it any more
+	default:
+	}
 	return nil
+}
+
+// changes returns an empty Changes for the node to fill: a written one when there is.
+func (w *writer) changes() *gt.Changes {
+	select {
+	case c := <-w.free:
+		c.Reset()
+		return c
+	default:
+		return &gt.Changes{}
+	}
 }
 
 // passEarly writes the early parts waiting in the input, stopping at the first flush,
