@@ -22,3 +22,11 @@ func (e *Engine) SetFullRevaluation(on bool) { e.fullRevaluation = on }
 
 // Repriced returns the number of lot valuations made by repricing.
 func (e *Engine) Repriced() uint64 { return e.repricedLots }
+
+// SetRepriceMinLots sets the fewest lots repriced on several goroutines and returns the
+// previous value.
+func SetRepriceMinLots(n int) int {
+	old := repriceMinLots
+	repriceMinLots = n
+	return old
+}

@@ -2,8 +2,10 @@ package engine
 
 import (
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	gt "groundtruth"
@@ -149,39 +151,134 @@ func (e *Engine) reprice(ts *tenantState, ch *gt.Changes) {
 		if cm.EWMA.Ready(minReturns) {
 			sigma = cm.EWMA.Sigma()
 		}
-		price, currency := float64(p.Price.Amount), p.Price.Currency
+		m := repricing{now: now, seq: seq, pol: pol, ref: ref, sigma: sigma, unit: p.Unit,
+			price: float64(p.Price.Amount), currency: p.Price.Currency, dirty: x.dirtyColl}
+		if w := repriceWorkers(len(lots)); w > 1 && !coll && e.rows.isFresh(ch, rowValuation) {
+			e.repriceParallel(ts, &m, lots, w, ch)
+			continue
+		}
 		for _, cr := range lots {
-			f := &cr.fast
-			v := cr.v
-			if !f.ok || f.unit != p.Unit || !f.until.IsZero() && !now.Before(f.until) || v == nil || x.dirtyColl[cr.id] {
+			v, ok := m.lot(cr)
+			if !ok {
 				x.dirtyColl[cr.id] = true
 				continue
 			}
-			if cr.shadow != nil {
-				*v, cr.shadow = *cr.shadow, nil // the inputs of the last full revaluation
-			}
-			// The fields value() computes from the price, in its order.
-			v.At, v.Seq = now, seq
-			v.HaircutFloor, v.LiquidationDays = pol.Floor(v.Kind), pol.Days(v.Kind)
-			v.Price, v.SigmaDaily = ref, sigma
-			gross := f.qp * price
-			v.Haircut, v.HaircutVolatility = risk.Haircut(v.HaircutFloor, v.SigmaDaily, v.LiquidationDays)
-			v.Gross = gt.Money{Amount: int64(math.Round(gross)), Currency: currency}
-			v.Value = gt.Money{Amount: int64(math.Round(gross * (1 - v.Haircut) * v.Trust)), Currency: currency}
 			e.putValuation(ch, *v)
 			e.repricedLots++
 			if coll {
 				x.evalColl[cr.id] = true
 			}
-			for _, l := range cr.loans {
-				if l.mark != x.mark {
-					l.mark = x.mark
-					x.fastLoans = append(x.fastLoans, l)
-				}
-			}
+			x.stampLoans(cr)
 		}
 	}
 	clear(x.repriced)
+}
+
+// repricing is one commodity's price move, as the repricing of its lots reads it.
+type repricing struct {
+	now      time.Time
+	seq      uint64
+	pol      *risk.Policy
+	ref      *gt.PriceRef
+	sigma    float64
+	unit     string
+	price    float64
+	currency string
+	dirty    map[string]bool // read only while lots are repriced
+}
+
+// lot reprices a lot and returns its valuation, or false when the lot must be revalued
+// in full. It changes nothing but the lot's own valuation: lots may be repriced in
+// parallel.
+func (m *repricing) lot(cr *collRef) (*gt.Valuation, bool) {
+	f := &cr.fast
+	v := cr.v
+	if !f.ok || f.unit != m.unit || !f.until.IsZero() && !m.now.Before(f.until) || v == nil || m.dirty[cr.id] {
+		return nil, false
+	}
+	if cr.shadow != nil {
+		*v, cr.shadow = *cr.shadow, nil // the inputs of the last full revaluation
+	}
+	// The fields value() computes from the price, in its order.
+	v.At, v.Seq = m.now, m.seq
+	v.HaircutFloor, v.LiquidationDays = m.pol.Floor(v.Kind), m.pol.Days(v.Kind)
+	v.Price, v.SigmaDaily = m.ref, m.sigma
+	gross := f.qp * m.price
+	v.Haircut, v.HaircutVolatility = risk.Haircut(v.HaircutFloor, v.SigmaDaily, v.LiquidationDays)
+	v.Gross = gt.Money{Amount: int64(math.Round(gross)), Currency: m.currency}
+	v.Value = gt.Money{Amount: int64(math.Round(gross * (1 - v.Haircut) * v.Trust)), Currency: m.currency}
+	return v, true
+}
+
+// stampLoans adds the loans of a repriced lot to x.fastLoans, once each per settle.
+func (x *riskIndex) stampLoans(cr *collRef) {
+	for _, l := range cr.loans {
+		if l.mark != x.mark {
+			l.mark = x.mark
+			x.fastLoans = append(x.fastLoans, l)
+		}
+	}
+}
+
+// repriceMinLots is the fewest lots worth repricing on several goroutines (a variable
+// for the tests, which reprice small portfolios in parallel too).
+var repriceMinLots = 20_000
+
+// repriceWorkers returns the goroutines to reprice n lots on.
+func repriceWorkers(n int) int {
+	if n < repriceMinLots {
+		return 1
+	}
+	return min(runtime.GOMAXPROCS(0), 8, n/(repriceMinLots/2))
+}
+
+// repriceParallel reprices lots on w goroutines, each writing the valuation rows of its
+// share of the lots in its own range of ch.Valuations (which holds no valuation row of
+// another event: the rows are distinct, fresh). The ranges are then closed up, in lot
+// order, and the lots' loans stamped in that order, as the sequential loop would.
+func (e *Engine) repriceParallel(ts *tenantState, m *repricing, lots []*collRef, w int, ch *gt.Changes) {
+	x := ts.idx()
+	base := len(ch.Valuations)
+	rows := slices.Grow(ch.Valuations, len(lots))[:base+len(lots)]
+	chunk := (len(lots) + w - 1) / w
+	done := make([]int, w)        // rows written by each goroutine
+	skip := make([][]*collRef, w) // lots each left to the full revaluation
+	var wg sync.WaitGroup
+	for i := range w {
+		lo, hi := min(i*chunk, len(lots)), min((i+1)*chunk, len(lots))
+		wg.Go(func() {
+			out := rows[base+lo : base+hi]
+			for _, cr := range lots[lo:hi] {
+				v, ok := m.lot(cr)
+				if !ok {
+					skip[i] = append(skip[i], cr)
+					continue
+				}
+				out[done[i]] = *v
+				done[i]++
+			}
+		})
+	}
+	wg.Wait()
+	n := base
+	for i := range w {
+		lo := base + min(i*chunk, len(lots))
+		n += copy(rows[n:], rows[lo:lo+done[i]])
+	}
+	clear(rows[n:]) // what the ranges left over: no copies kept alive
+	ch.Valuations = rows[:n]
+	e.rows.appended(ch, rowValuation, n-base)
+	e.repricedLots += uint64(n - base)
+	for _, list := range skip {
+		for _, cr := range list {
+			x.dirtyColl[cr.id] = true
+		}
+	}
+	for _, cr := range lots {
+		if v := cr.v; v != nil && v.Seq == m.seq && v.At.Equal(m.now) && !x.dirtyColl[cr.id] {
+			x.stampLoans(cr)
+		}
+	}
 }
 
 // disabledRepricing reports whether the engine revalues every lot in full (for the
@@ -223,42 +320,155 @@ type fastEval struct {
 	moved uint8
 }
 
+// loanFields are the fields of the rules' loan variable that come from its metrics
+// (fillLoanRef), as they were before a remeasure.
+type loanFields struct {
+	band            string
+	ltv             *float64
+	value, exposure gt.Money
+	coverage        float64
+}
+
+func fieldsOf(lr *gt.LoanRisk) loanFields {
+	return loanFields{lr.Band, lr.LTV, lr.CollateralValue, lr.Exposure, lr.Coverage}
+}
+
+// moved returns the bits of the fields that differ in lr.
+func (f *loanFields) moved(lr *gt.LoanRisk) uint8 {
+	var m uint8
+	if lr.Band != f.band {
+		m |= loanBand
+	}
+	if (lr.LTV == nil) != (f.ltv == nil) || f.ltv != nil && *lr.LTV != *f.ltv {
+		m |= loanLTV
+	}
+	if lr.CollateralValue != f.value {
+		m |= loanValue
+	}
+	if lr.Coverage != f.coverage {
+		m |= loanCoverage
+	}
+	if lr.Exposure != f.exposure {
+		m |= loanExposure
+	}
+	return m
+}
+
+// remeasureAllRepriced remeasures the loans the repricing touched that nothing else
+// marked (those are remeasured in full), on several goroutines when they are many.
+func (ts *tenantState) remeasureAllRepriced(ch *gt.Changes) {
+	x := ts.idx()
+	e := x.eng
+	if w := repriceWorkers(len(x.fastLoans)); w > 1 && e.rows.isFresh(ch, rowLoan) && e.rows.isFresh(ch, rowPoint) {
+		ts.remeasureParallel(w, ch)
+		return
+	}
+	for _, l := range x.fastLoans {
+		if !x.dirtyLoans[l.id] {
+			ts.remeasureRepriced(l, ch)
+		}
+	}
+}
+
 // remeasureRepriced is remeasure for a loan a repricing touched: a change of its metrics
 // is queued with the fields it moved for runRepricedLoanRules.
 func (ts *tenantState) remeasureRepriced(r *loanRef, ch *gt.Changes) {
 	x := ts.idx()
-	// The fields of the rules' loan variable from the metrics (fillLoanRef), before.
 	prev := r.lr
-	var band string
-	var ltv *float64
-	var value, exposure gt.Money
-	var coverage float64
+	var before loanFields
 	if prev != nil {
-		band, ltv, value, exposure, coverage = prev.Band, prev.LTV, prev.CollateralValue, prev.Exposure, prev.Coverage
+		before = fieldsOf(prev)
 	}
 	if !ts.measure(r, ch) {
 		return
 	}
 	moved := loanAll
-	if lr := r.lr; prev != nil && lr == prev {
-		moved = 0
-		if lr.Band != band {
-			moved |= loanBand
-		}
-		if (lr.LTV == nil) != (ltv == nil) || ltv != nil && *lr.LTV != *ltv {
-			moved |= loanLTV
-		}
-		if lr.CollateralValue != value {
-			moved |= loanValue
-		}
-		if lr.Coverage != coverage {
-			moved |= loanCoverage
-		}
-		if lr.Exposure != exposure {
-			moved |= loanExposure
-		}
+	if prev != nil && r.lr == prev {
+		moved = before.moved(prev)
 	}
 	x.fastEval = append(x.fastEval, fastEval{r, moved})
+}
+
+// loanResult is what a goroutine of remeasureParallel found for one loan.
+type loanResult struct {
+	m     loanMeasure
+	moved uint8
+	later bool // left to the sequential remeasure
+}
+
+// remeasureParallel is remeasureAllRepriced on w goroutines. Each measures its share of
+// the loans that have metrics and a point already, writing their rows in its own range
+// of the loan and point rows; the ranges are closed up in loan order. Then, in loan
+// order, the effects on the tenant's indexes and timers are applied and the other loans
+// remeasured one by one, as the sequential loop would.
+func (ts *tenantState) remeasureParallel(w int, ch *gt.Changes) {
+	x := ts.idx()
+	e := x.eng
+	loans := x.fastLoans
+	if cap(x.results) < len(loans) {
+		x.results = make([]loanResult, len(loans))
+	}
+	res := x.results[:len(loans)]
+	now, seq, tenant := ts.now(), x.ev.Seq, ts.Tenant.ID
+	hour := now.UTC().Truncate(time.Hour)
+	baseR, baseP := len(ch.LoanRisks), len(ch.LoanPoints)
+	rowsR := slices.Grow(ch.LoanRisks, len(loans))[:baseR+len(loans)]
+	rowsP := slices.Grow(ch.LoanPoints, len(loans))[:baseP+len(loans)]
+	chunk := (len(loans) + w - 1) / w
+	done := make([]int, w)
+	var wg sync.WaitGroup
+	for i := range w {
+		lo, hi := min(i*chunk, len(loans)), min((i+1)*chunk, len(loans))
+		wg.Go(func() {
+			outR, outP := rowsR[baseR+lo:baseR+hi], rowsP[baseP+lo:baseP+hi]
+			for j := lo; j < hi; j++ {
+				r := loans[j]
+				res[j] = loanResult{}
+				if r.l == nil || r.lr == nil || r.pt == nil || x.dirtyLoans[r.id] {
+					res[j].later = true
+					continue
+				}
+				prev := r.lr
+				before := fieldsOf(prev)
+				var lr gt.LoanRisk
+				res[j].m = ts.measureCore(r, now, seq, &lr)
+				if !res[j].m.changed {
+					continue
+				}
+				*prev = lr
+				res[j].moved = before.moved(prev)
+				advancePoint(r.pt, tenant, prev, hour)
+				outR[done[i]], outP[done[i]] = lr, *r.pt
+				done[i]++
+			}
+		})
+	}
+	wg.Wait()
+	nR, nP := baseR, baseP
+	for i := range w {
+		lo := min(i*chunk, len(loans))
+		nR += copy(rowsR[nR:], rowsR[baseR+lo:baseR+lo+done[i]])
+		nP += copy(rowsP[nP:], rowsP[baseP+lo:baseP+lo+done[i]])
+	}
+	clear(rowsR[nR:])
+	clear(rowsP[nP:])
+	ch.LoanRisks, ch.LoanPoints = rowsR[:nR], rowsP[:nP]
+	e.rows.appended(ch, rowLoan, nR-baseR)
+	e.rows.appended(ch, rowPoint, nP-baseP)
+	for j, r := range loans {
+		switch {
+		case res[j].later:
+			if !x.dirtyLoans[r.id] {
+				ts.remeasureRepriced(r, ch)
+			}
+		default:
+			ts.measured(r, res[j].m)
+			if res[j].m.changed {
+				x.fastEval = append(x.fastEval, fastEval{r, res[j].moved})
+			}
+		}
+		res[j] = loanResult{}
+	}
 }
 
 // runRepricedLoanRules evaluates the loan rules over the loans whose metrics a repricing

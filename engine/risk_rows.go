@@ -103,6 +103,20 @@ func startFresh[T any](x *rowIndex, ch *gt.Changes, kind int, rows *[]T, n int) 
 	x.fresh[kind] = len(*rows) == 0
 }
 
+// isFresh reports whether rows of a kind put now into ch are appended without a lookup
+// (startFresh found none of the kind in ch).
+func (x *rowIndex) isFresh(ch *gt.Changes, kind int) bool {
+	return x.ch.Value() == ch && x.fresh[kind] && x.lens == x.lengths(ch)
+}
+
+// appended records n rows of a kind appended to ch directly while fresh.
+func (x *rowIndex) appended(ch *gt.Changes, kind, n int) {
+	x.lens[kind] += n
+	if x.lens[kind] != x.lengths(ch)[kind] {
+		panic("engine: row index out of step with the changes") // a bug caught by every test run
+	}
+}
+
 // endFresh ends the distinct rows of a kind begun by startFresh.
 func (x *rowIndex) endFresh(kind int) { x.fresh[kind] = false }
 

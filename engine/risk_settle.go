@@ -36,12 +36,8 @@ func (e *Engine) settle(ts *tenantState, ev *gt.Event, ch *gt.Changes) {
 	for id := range x.dirtyLoans {
 		ts.remeasure(id, ch)
 	}
-	for i, l := range x.fastLoans {
-		if !x.dirtyLoans[l.id] {
-			ts.remeasureRepriced(l, ch)
-		}
-		x.fastLoans[i] = nil
-	}
+	ts.remeasureAllRepriced(ch)
+	clear(x.fastLoans)
 	x.fastLoans = x.fastLoans[:0]
 	e.rows.endFresh(rowLoan)
 	e.rows.endFresh(rowPoint)
@@ -151,41 +147,64 @@ func (ts *tenantState) remeasure(id string, ch *gt.Changes) {
 // which it reports.
 func (ts *tenantState) measure(r *loanRef, ch *gt.Changes) bool {
 	x := ts.idx()
-	id := r.id
-	l := r.l
-	if l == nil {
+	if r.l == nil {
 		return false
 	}
-	prev := r.lr
-	now := ts.now()
-	lr := ts.loanRisk(l, r.colls, prev, x.ev.Seq, now)
-	if foreignCollateral(&lr) {
-		x.fxLoans[id] = true
-	} else if len(x.fxLoans) > 0 {
-		delete(x.fxLoans, id)
-	}
-	// Interest accrues by the day: measure the loan again when the next day begins.
-	if p := l.InterestPaidTo; p != nil && l.InterestRate > 0 && l.Status != gt.LoanClosed {
-		days := gt.AccrualDays(*p, now)
-		ts.setTimer("accrue|"+id, time.Unix(p.Unix()+(days+1)*86400, 0).UTC())
-		r.accrues = true
-	} else if r.accrues && len(ts.Risk.Timers) > 0 {
-		ts.clearTimer("accrue|" + id)
-		r.accrues = false
-	}
-	if sameLoanRisk(prev, &lr) {
+	var lr gt.LoanRisk
+	m := ts.measureCore(r, ts.now(), x.ev.Seq, &lr)
+	ts.measured(r, m)
+	if !m.changed {
 		return false
 	}
 	// The stored metrics are updated in place: rows hold copies, and a margin call
 	// replaces them (fire, endMarginCall).
+	prev := r.lr
 	if prev == nil {
 		prev = new(gt.LoanRisk)
-		ts.Risk.Loans[id], r.lr = prev, prev
+		ts.Risk.Loans[r.id], r.lr = prev, prev
 	}
 	*prev = lr
 	x.eng.putLoanRisk(ch, lr)
 	ts.pointOf(r, &lr, ch)
 	return true
+}
+
+// loanMeasure is what measuring a loan found beside its metrics.
+type loanMeasure struct {
+	changed bool      // the metrics differ from the stored ones
+	fx      bool      // collateral in another currency
+	accrue  time.Time // when interest accrues next (zero: it does not)
+}
+
+// measureCore computes the metrics of the loan of r into *lr. It changes nothing: loans
+// may be measured in parallel (their effects are applied by measured and the caller).
+func (ts *tenantState) measureCore(r *loanRef, now time.Time, seq uint64, lr *gt.LoanRisk) loanMeasure {
+	l := r.l
+	*lr = ts.loanRisk(l, r.colls, r.lr, seq, now)
+	m := loanMeasure{fx: foreignCollateral(lr), changed: !sameLoanRisk(r.lr, lr)}
+	// Interest accrues by the day: measure the loan again when the next day begins.
+	if p := l.InterestPaidTo; p != nil && l.InterestRate > 0 && l.Status != gt.LoanClosed {
+		days := gt.AccrualDays(*p, now)
+		m.accrue = time.Unix(p.Unix()+(days+1)*86400, 0).UTC()
+	}
+	return m
+}
+
+// measured applies what measuring the loan of r found to the tenant's indexes and timers.
+func (ts *tenantState) measured(r *loanRef, m loanMeasure) {
+	x := ts.idx()
+	if m.fx {
+		x.fxLoans[r.id] = true
+	} else if len(x.fxLoans) > 0 {
+		delete(x.fxLoans, r.id)
+	}
+	if !m.accrue.IsZero() {
+		ts.setTimer("accrue|"+r.id, m.accrue)
+		r.accrues = true
+	} else if r.accrues && len(ts.Risk.Timers) > 0 {
+		ts.clearTimer("accrue|" + r.id)
+		r.accrues = false
+	}
 }
 
 // foreignCollateral reports whether a loan has collateral valued in another currency.
@@ -213,14 +232,20 @@ func (ts *tenantState) pointOf(r *loanRef, lr *gt.LoanRisk, ch *gt.Changes) {
 	if p == nil {
 		p = ts.Risk.Points[lr.LoanID]
 	}
-	defer func() { r.pt = p }()
-	// The point of a new hour takes the place of the last one in place: rows hold copies.
-	switch {
-	case p == nil:
+	if p == nil {
 		p = &gt.LoanPoint{TenantID: ts.Tenant.ID, LoanID: lr.LoanID, Start: hour}
 		ts.Risk.Points[lr.LoanID] = p
-	case !p.Start.Equal(hour):
-		*p = gt.LoanPoint{TenantID: ts.Tenant.ID, LoanID: lr.LoanID, Start: hour}
+	}
+	r.pt = p
+	advancePoint(p, ts.Tenant.ID, lr, hour)
+	ts.idx().eng.putLoanPoint(ch, *p)
+}
+
+// advancePoint adds a loan's new metrics of hour to its point p.
+func advancePoint(p *gt.LoanPoint, tenant string, lr *gt.LoanRisk, hour time.Time) {
+	if !p.Start.Equal(hour) {
+		// The point of a new hour takes the place of the last one in place: rows hold copies.
+		*p = gt.LoanPoint{TenantID: tenant, LoanID: lr.LoanID, Start: hour}
 	}
 	p.Count++
 	p.Exposure, p.Value, p.Band, p.At, p.Seq = lr.Exposure, lr.CollateralValue, lr.Band, lr.At, lr.Seq
@@ -234,7 +259,6 @@ func (ts *tenantState) pointOf(r *loanRef, lr *gt.LoanRisk, ch *gt.Changes) {
 			p.MaxLTV = v
 		}
 	}
-	ts.idx().eng.putLoanPoint(ch, *p)
 }
 
 // now is engine time as the tenant's settle sees it.

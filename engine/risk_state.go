@@ -120,6 +120,7 @@ type riskIndex struct {
 	repriced    map[string]bool            // commodities whose price moved in this settle
 	fastLoans   []*loanRef                 // loans a repricing touched in this settle
 	fastEval    []fastEval                 // those of them whose metrics changed
+	results     []loanResult               // remeasureParallel's, kept for the next
 	mark        uint64                     // stamps loanRef.mark and evalMark, once per settle
 	rulesGen    uint64                     // numbers the rule sets built
 	loans       map[string]*loanRef        // loan -> its record, metrics and collateral
