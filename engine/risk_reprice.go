@@ -394,6 +394,7 @@ type loanResult struct {
 	m     loanMeasure
 	moved uint8
 	later bool // left to the sequential remeasure
+	row   int  // the index of its rows in the goroutine's range
 }
 
 // remeasureParallel is remeasureAllRepriced on w goroutines. Each measures its share of
@@ -439,14 +440,17 @@ func (ts *tenantState) remeasureParallel(w int, ch *gt.Changes) {
 				res[j].moved = before.moved(prev)
 				advancePoint(r.pt, tenant, prev, hour)
 				outR[done[i]], outP[done[i]] = lr, *r.pt
+				res[j].row = done[i]
 				done[i]++
 			}
 		})
 	}
 	wg.Wait()
 	nR, nP := baseR, baseP
+	at := make([]int, w) // where each goroutine's rows start once closed up
 	for i := range w {
 		lo := min(i*chunk, len(loans))
+		at[i] = nR
 		nR += copy(rowsR[nR:], rowsR[baseR+lo:baseR+lo+done[i]])
 		nP += copy(rowsP[nP:], rowsP[baseP+lo:baseP+lo+done[i]])
 	}
@@ -464,6 +468,7 @@ func (ts *tenantState) remeasureParallel(w int, ch *gt.Changes) {
 		default:
 			ts.measured(r, res[j].m)
 			if res[j].m.changed {
+				r.row = at[j/chunk] + res[j].row
 				x.fastEval = append(x.fastEval, fastEval{r, res[j].moved})
 			}
 		}

@@ -140,14 +140,15 @@ func (x *rowIndex) release(ch *gt.Changes) {
 	}
 }
 
-// putRow appends row to *rows, or replaces the row of the same key already there.
-func putRow[T any](x *rowIndex, ch *gt.Changes, kind int, rows *[]T, key rowKey, row T) {
+// putRow appends row to *rows, or replaces the row of the same key already there, and
+// returns its index.
+func putRow[T any](x *rowIndex, ch *gt.Changes, kind int, rows *[]T, key rowKey, row T) int {
 	x.sync(ch)
 	if !x.fresh[kind] {
 		x.catchUp(ch, kind)
 		if i, ok := x.keys[kind][key]; ok {
 			(*rows)[i] = row
-			return
+			return i
 		}
 		if x.keys[kind] == nil {
 			x.keys[kind] = map[rowKey]int{}
@@ -157,14 +158,26 @@ func putRow[T any](x *rowIndex, ch *gt.Changes, kind int, rows *[]T, key rowKey,
 	}
 	*rows = append(*rows, row)
 	x.lens[kind]++
+	return len(*rows) - 1
 }
 
 func (e *Engine) putValuation(ch *gt.Changes, v gt.Valuation) {
 	putRow(&e.rows, ch, rowValuation, &ch.Valuations, rowKey{tenant: v.TenantID, id: v.CollateralID}, v)
 }
 
-func (e *Engine) putLoanRisk(ch *gt.Changes, r gt.LoanRisk) {
-	putRow(&e.rows, ch, rowLoan, &ch.LoanRisks, rowKey{tenant: r.TenantID, id: r.LoanID}, r)
+func (e *Engine) putLoanRisk(ch *gt.Changes, r gt.LoanRisk) int {
+	return putRow(&e.rows, ch, rowLoan, &ch.LoanRisks, rowKey{tenant: r.TenantID, id: r.LoanID}, r)
+}
+
+// putLoanRiskOf is putLoanRisk for the loan of ref, whose row it finds without a lookup
+// when it is where the loan's last row was put: a margin call that replaces the row a
+// price tick wrote does not index the tick's hundreds of thousands of rows.
+func (e *Engine) putLoanRiskOf(ch *gt.Changes, ref *loanRef, r gt.LoanRisk) {
+	if i := ref.row; i >= 0 && i < len(ch.LoanRisks) && ch.LoanRisks[i].LoanID == r.LoanID && ch.LoanRisks[i].TenantID == r.TenantID {
+		ch.LoanRisks[i] = r
+		return
+	}
+	ref.row = e.putLoanRisk(ch, r)
 }
 
 func (e *Engine) putSignal(ch *gt.Changes, s gt.Signal) {

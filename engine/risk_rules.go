@@ -633,7 +633,7 @@ func (ts *tenantState) fire(a *gt.Alert, ch *gt.Changes) {
 			nl.MarginCall = &gt.MarginCall{ActionID: act.ID, Opened: now, CureBy: cure}
 			nl.Seq, nl.At = x.ev.Seq, now
 			ts.setLoanRisk(lid, &nl)
-			x.eng.putLoanRisk(ch, nl)
+			x.eng.putLoanRiskOf(ch, x.loan(ts, lid), nl)
 		}
 		if !act.CureBy.IsZero() {
 			ts.setTimer("cure|"+act.ID, act.CureBy)
@@ -731,7 +731,7 @@ func (ts *tenantState) endMarginCall(act *gt.Action, escalated bool, ch *gt.Chan
 		}
 		nl.Seq, nl.At = x.ev.Seq, ts.now()
 		ts.setLoanRisk(lid, &nl)
-		x.eng.putLoanRisk(ch, nl)
+		x.eng.putLoanRiskOf(ch, x.loan(ts, lid), nl)
 	}
 }
 

@@ -164,7 +164,7 @@ func (ts *tenantState) measure(r *loanRef, ch *gt.Changes) bool {
 		ts.Risk.Loans[r.id], r.lr = prev, prev
 	}
 	*prev = lr
-	x.eng.putLoanRisk(ch, lr)
+	r.row = x.eng.putLoanRisk(ch, lr)
 	ts.pointOf(r, &lr, ch)
 	return true
 }

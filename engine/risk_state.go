@@ -211,6 +211,7 @@ type loanRef struct {
 	evalRec  *gt.Loan
 	evalMark uint64
 	pt       *gt.LoanPoint // ts.Risk.Points[id] once looked up
+	row      int           // where its metrics were last put in a Changes (putLoanRiskOf)
 	accrues  bool          // an accrue timer may be set for it
 }
 
