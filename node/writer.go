@@ -31,6 +31,7 @@ type writer struct {
 	cond    *sync.Cond
 	sent    uint64 // items handed over
 	written uint64 // items done (written, or given up at stop)
+	queued  int    // rows handed over and not yet written (queuedRowsMax bounds them)
 	stored  uint64 // the store's projected sequence, as this writer last set it
 	err     error  // why the writer stopped early (an invalid projection)
 
@@ -49,6 +50,7 @@ type writerItem struct {
 	ch    *gt.Changes
 	held  []heldResult
 	early bool
+	rows  int // rowsOf(ch) when handed over
 }
 
 // chunkRows bounds the health rows and series buckets written in one transaction, so
@@ -62,11 +64,34 @@ func newWriter(ctx context.Context, n *Node, stored uint64, onFail func()) *writ
 	return w
 }
 
+// queuedRowsMax bounds the rows handed to the writer and not yet written: a node applying
+// price ticks over a million lots faster than the store takes them waits for the store
+// rather than holding tick after tick in memory. A flush larger than this waits until the
+// writer has nothing else.
+var queuedRowsMax = 2_000_000
+
+// rowsOf counts the rows of a Changes.
+func rowsOf(c *gt.Changes) int {
+	return len(c.Tenants) + len(c.APIKeys) + c.Records.Len() + len(c.Health) + len(c.Series) + len(c.Valuations) +
+		len(c.LoanRisks) + len(c.Signals) + len(c.Alerts) + len(c.Actions) + len(c.Inspections) + len(c.LoanPoints) +
+		len(c.FieldObservations) + len(c.Rules) + len(c.Webhooks)
+}
+
 // send hands an item to the writer, waiting while its queue is full (backpressure on the
 // node); it returns the writer's error when it has stopped.
 func (w *writer) send(it writerItem) error {
+	it.rows = rowsOf(it.ch)
 	w.mu.Lock()
+	for w.queued > 0 && w.queued+it.rows > queuedRowsMax && w.err == nil {
+		w.cond.Wait()
+	}
+	if w.err != nil {
+		err := w.err
+		w.mu.Unlock()
+		return err
+	}
 	w.sent++
+	w.queued += it.rows
 	w.mu.Unlock()
 	select {
 	case w.in <- it:
@@ -74,6 +99,7 @@ func (w *writer) send(it writerItem) error {
 	case <-w.failed:
 		w.mu.Lock()
 		w.written++ // never to be written
+		w.queued -= it.rows
 		w.cond.Broadcast()
 		err := w.err
 		w.mu.Unlock()
@@ -119,10 +145,11 @@ func (w *writer) fail(err error) {
 	w.mu.Unlock()
 }
 
-// done marks n items finished, and the projected sequence when seq is not 0.
-func (w *writer) done(n int, seq uint64) {
+// done marks an item of rows rows finished, and the projected sequence when seq is not 0.
+func (w *writer) done(rows int, seq uint64) {
 	w.mu.Lock()
-	w.written += uint64(n)
+	w.written++
+	w.queued -= rows
 	if seq > 0 {
 		w.stored = seq
 	}
@@ -150,7 +177,7 @@ func (w *writer) run(drain time.Duration) {
 			}
 		}
 		if stopped || w.failure() != nil {
-			w.done(1, 0)
+			w.done(it.rows, 0)
 			continue
 		}
 		ctx := w.ctx
@@ -173,7 +200,7 @@ func (w *writer) run(drain time.Duration) {
 		if err == nil {
 			continue
 		}
-		w.done(1, 0)
+		w.done(it.rows, 0)
 		if gt.ErrorCode(err) == gt.EINVALID {
 			w.fail(err)
 			continue
@@ -191,7 +218,7 @@ func (w *writer) writeItem(ctx context.Context, it writerItem, next **writerItem
 	if err := w.writeEarly(ctx, it.ch); err != nil {
 		return err
 	}
-	w.done(1, 0)
+	w.done(it.rows, 0)
 	return nil
 }
 
@@ -264,7 +291,7 @@ func (w *writer) writeFlush(ctx context.Context, it writerItem, next **writerIte
 	for _, h := range it.held {
 		n.waiters.done(h.id, h.seq, h.err)
 	}
-	w.done(1, it.ch.Seq)
+	w.done(it.rows, it.ch.Seq)
 	select {
 	case w.free <- it.ch: // OnProjected has returned: nothing holds it any more
 	default:
@@ -297,10 +324,10 @@ func (w *writer) passEarly(ctx context.Context, next **writerItem) error {
 				return nil
 			}
 			if err := w.writeEarly(ctx, it.ch); err != nil {
-				w.done(1, 0)
+				w.done(it.rows, 0)
 				return err
 			}
-			w.done(1, 0)
+			w.done(it.rows, 0)
 		default:
 			return nil
 		}
