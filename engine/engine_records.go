@@ -149,13 +149,17 @@ func (e *Engine) applyRecords(ts *tenantState, ev *gt.Event, ch *gt.Changes, m m
 	for i := range r.Devices {
 		oldDev[i] = ts.Devices[r.Devices[i].ID]
 	}
+	oldRel := make([]*gt.Release, len(r.Releases))
+	for i := range r.Releases {
+		oldRel[i] = ts.Releases[r.Releases[i].ID]
+	}
 	ch.Parties = commit(ch.Parties, r.Parties, ts.Parties, func(p *gt.Party) (string, *gt.Meta) { return p.ID, &p.Meta }, tenant, ev)
 	ch.Sites = commit(ch.Sites, r.Sites, ts.Sites, func(p *gt.Site) (string, *gt.Meta) { return p.ID, &p.Meta }, tenant, ev)
 	ch.Loans = commit(ch.Loans, r.Loans, ts.Loans, func(p *gt.Loan) (string, *gt.Meta) { return p.ID, &p.Meta }, tenant, ev)
 	ch.Collateral = commit(ch.Collateral, r.Collateral, ts.Collateral, func(p *gt.Collateral) (string, *gt.Meta) { return p.ID, &p.Meta }, tenant, ev)
 	ch.Devices = commit(ch.Devices, r.Devices, ts.Devices, func(p *gt.Device) (string, *gt.Meta) { return p.ID, &p.Meta }, tenant, ev)
 	ch.Releases = commit(ch.Releases, r.Releases, ts.Releases, func(p *gt.Release) (string, *gt.Meta) { return p.ID, &p.Meta }, tenant, ev)
-	ts.recordsChanged(&r, oldColl, oldDev)
+	ts.recordsChanged(&r, oldColl, oldDev, oldRel)
 	return nil
 }
 

@@ -111,6 +111,13 @@ func (ts *tenantState) noteFast(cr *collRef, v *gt.Valuation, si *sourceInfo, no
 	default: // stale: the trust decays with time
 		return
 	}
+	// A release dated ahead changes the book when it takes effect (its timer marks the lot
+	// dirty then; the bound is a margin).
+	for _, id := range ts.idx().collRel[c.ID] {
+		if r := ts.Releases[id]; r != nil && r.CollateralID == c.ID && r.At.After(now) && (f.until.IsZero() || r.At.Before(f.until)) {
+			f.until = r.At
+		}
+	}
 	if si.devices > 0 {
 		// A source stops counting in sensor_disagreement when it goes stale.
 		limit := time.Duration(pol.StaleFactor * float64(si.interval))

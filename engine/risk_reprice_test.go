@@ -286,3 +286,82 @@ func (g rng2) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestRepricingCountsReleasesDatedAhead: two releases dated ahead on one lot each take
+// effect at their own time (a timer each); a price tick between them reprices the lot with
+// the first one in its book, as a full revaluation does.
+func TestRepricingCountsReleasesDatedAhead(t *testing.T) {
+	var log []gt.Event
+	at := t0
+	add := func(typ gt.EventType, v any) {
+		ev, err := gt.NewEvent(typ, "bank-a", at, "test", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.Seq = uint64(len(log) + 1)
+		log = append(log, ev)
+	}
+	add(gt.EventTenantCreate, tenantCreate("bank-a"))
+	add(gt.EventRecordsCreate, gt.Records{
+		Parties: []gt.Party{{ID: "b", Name: "Borrower", Roles: []gt.PartyRole{gt.PartyBorrower}}},
+		Sites: []gt.Site{{ID: "wh", Name: "Warehouse", Kind: gt.SiteWarehouse, Boundary: gt.Polygon{Type: "Polygon",
+			Coordinates: [][][2]float64{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}}}}},
+		Loans: []gt.Loan{{ID: "loan-1", BorrowerID: "b", Product: gt.ProductInventory, Principal: gt.Money{Amount: 100_000_00, Currency: "USD"},
+			StartDate: t0.AddDate(0, -1, 0), MaturityDate: t0.AddDate(1, 0, 0)}},
+		Collateral: []gt.Collateral{{ID: "lot-1", Kind: gt.KindInventoryLot, Allocations: []gt.Allocation{{LoanID: "loan-1", Share: 1}},
+			Inventory: &gt.InventoryLot{Commodity: "copper", Quantity: 100, Unit: "t", SiteID: "wh"}}},
+	})
+	price := func(p int64) {
+		add(gt.EventPricesRecord, gt.Records{Prices: []gt.PriceTick{{Commodity: "copper", At: at, Unit: "t", Price: gt.Money{Amount: p, Currency: "USD"}}}})
+	}
+	price(8000_00)
+	at = at.Add(time.Minute)
+	price(8010_00) // the lot is repriced from now on
+	at = at.Add(time.Minute)
+	add(gt.EventRecordsCreate, gt.Records{Releases: []gt.Release{{ID: "rel-1", CollateralID: "lot-1", Direction: gt.ReleaseOut, Quantity: 10, Unit: "t", At: at.Add(time.Hour)}}})
+	add(gt.EventRecordsCreate, gt.Records{Releases: []gt.Release{{ID: "rel-2", CollateralID: "lot-1", Direction: gt.ReleaseOut, Quantity: 20, Unit: "t", At: at.Add(2 * time.Hour)}}})
+	at = at.Add(90 * time.Minute) // rel-1 is in effect, rel-2 not yet
+	price(8020_00)
+	compareRepricing(t, log)
+}
+
+// TestRepricingAfterAReleaseMoved: a release moved to another lot by a records update
+// leaves the old lot's book, which is then revalued, not repriced with the release in it.
+func TestRepricingAfterAReleaseMoved(t *testing.T) {
+	var log []gt.Event
+	at := t0
+	add := func(typ gt.EventType, v any) {
+		ev, err := gt.NewEvent(typ, "bank-a", at, "test", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.Seq = uint64(len(log) + 1)
+		log = append(log, ev)
+	}
+	lot := func(id string) gt.Collateral {
+		return gt.Collateral{ID: id, Kind: gt.KindInventoryLot, Allocations: []gt.Allocation{{LoanID: "loan-1", Share: 0.5}},
+			Inventory: &gt.InventoryLot{Commodity: "copper", Quantity: 100, Unit: "t", SiteID: "wh"}}
+	}
+	add(gt.EventTenantCreate, tenantCreate("bank-a"))
+	add(gt.EventRecordsCreate, gt.Records{
+		Parties: []gt.Party{{ID: "b", Name: "Borrower", Roles: []gt.PartyRole{gt.PartyBorrower}}},
+		Sites: []gt.Site{{ID: "wh", Name: "Warehouse", Kind: gt.SiteWarehouse, Boundary: gt.Polygon{Type: "Polygon",
+			Coordinates: [][][2]float64{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}}}}},
+		Loans: []gt.Loan{{ID: "loan-1", BorrowerID: "b", Product: gt.ProductInventory, Principal: gt.Money{Amount: 100_000_00, Currency: "USD"},
+			StartDate: t0.AddDate(0, -1, 0), MaturityDate: t0.AddDate(1, 0, 0)}},
+		Collateral: []gt.Collateral{lot("lot-1"), lot("lot-2")},
+	})
+	price := func(p int64) {
+		add(gt.EventPricesRecord, gt.Records{Prices: []gt.PriceTick{{Commodity: "copper", At: at, Unit: "t", Price: gt.Money{Amount: p, Currency: "USD"}}}})
+	}
+	price(8000_00)
+	rel := gt.Release{ID: "rel-1", CollateralID: "lot-1", Direction: gt.ReleaseOut, Quantity: 10, Unit: "t", At: at}
+	add(gt.EventRecordsCreate, gt.Records{Releases: []gt.Release{rel}})
+	at = at.Add(time.Minute)
+	price(8010_00)
+	rel.CollateralID = "lot-2"
+	add(gt.EventRecordsUpdate, gt.Records{Releases: []gt.Release{rel}})
+	at = at.Add(time.Minute)
+	price(8020_00)
+	compareRepricing(t, log)
+}

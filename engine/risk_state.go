@@ -389,8 +389,13 @@ func (ts *tenantState) indexDevice(old, d *gt.Device) {
 }
 
 // indexRelease records a release against its collateral.
-func (ts *tenantState) indexRelease(r *gt.Release) {
+func (ts *tenantState) indexRelease(old, r *gt.Release) {
 	x := ts.idx()
+	if old != nil && old.CollateralID != r.CollateralID {
+		// Moved to another collateral: the old one's book no longer has it.
+		x.collRel[old.CollateralID] = slices.DeleteFunc(x.collRel[old.CollateralID], func(id string) bool { return id == r.ID })
+		x.dirtyColl[old.CollateralID] = true
+	}
 	for _, id := range x.collRel[r.CollateralID] {
 		if id == r.ID {
 			x.dirtyColl[r.CollateralID] = true
@@ -417,7 +422,7 @@ func (ts *tenantState) idx() *riskIndex {
 		ts.indexDevice(nil, ts.Devices[id])
 	}
 	for _, id := range sortedKeys(ts.Releases) {
-		ts.indexRelease(ts.Releases[id])
+		ts.indexRelease(nil, ts.Releases[id])
 	}
 	for _, id := range sortedKeys(ts.Risk.Actions) {
 		a := ts.Risk.Actions[id]

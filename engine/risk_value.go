@@ -38,7 +38,7 @@ var measurementUnit = map[string]string{"mass": "kg", "volume": "m3", "count": "
 
 // recordsChanged updates the risk indexes after a records event and marks what must be
 // revalued.
-func (ts *tenantState) recordsChanged(r *gt.Records, oldColl []*gt.Collateral, oldDev []*gt.Device) {
+func (ts *tenantState) recordsChanged(r *gt.Records, oldColl []*gt.Collateral, oldDev []*gt.Device, oldRel []*gt.Release) {
 	x := ts.idx()
 	for i := range r.Collateral {
 		ts.indexCollateral(oldColl[i], ts.Collateral[r.Collateral[i].ID])
@@ -48,8 +48,9 @@ func (ts *tenantState) recordsChanged(r *gt.Records, oldColl []*gt.Collateral, o
 	}
 	for i := range r.Releases {
 		rel := ts.Releases[r.Releases[i].ID]
-		ts.indexRelease(rel)
-		ts.setTimer("release|"+rel.CollateralID, rel.At)
+		ts.indexRelease(oldRel[i], rel)
+		// A timer per release: each takes effect at its own time.
+		ts.setTimer("release|"+rel.CollateralID+"|"+rel.ID, rel.At)
 	}
 	for i := range r.Loans {
 		id := r.Loans[i].ID

@@ -41,8 +41,9 @@ type Options struct {
 	// OnProjected, when set, is called with every Changes once the store has applied it,
 	// from the goroutine that writes the store, in the order of the writes (the webhook
 	// dispatcher learns of new actions this way). A flush written in several transactions
-	// is handed over in those parts. It must return quickly and must not keep or modify
-	// c; a slow hook delays every write.
+	// is handed over in those parts, each once it is written (all but the last at the
+	// store's previous sequence). It must return quickly and must not keep or modify c; a
+	// slow hook delays every write.
 	OnProjected func(c *gt.Changes)
 	// Now stamps the events the node creates (commands and ticks); time.Now when nil. A
 	// scenario run gives the node its simulated clock.
@@ -257,6 +258,9 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	}
 	close(w.in)
 	<-w.exited
+	if werr := w.failure(); werr != nil {
+		err = werr // an invalid projection found while writing what was held
+	}
 	stored := w.projectedSeq()
 	if eng.Seq() > snapped && (eng.Seq() == stored || eng.Seq() <= projected) && w.failure() == nil {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

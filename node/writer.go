@@ -47,10 +47,11 @@ type writer struct {
 // writerItem is a whole flush (ch with the held results to answer once it is in the
 // store) or an early part (early).
 type writerItem struct {
-	ch    *gt.Changes
-	held  []heldResult
-	early bool
-	rows  int // rowsOf(ch) when handed over
+	ch       *gt.Changes
+	held     []heldResult
+	early    bool
+	rows     int // rowsOf(ch) when handed over
+	progress int // transactions of a flush written so far
 }
 
 // chunkRows bounds the health rows and series buckets written in one transaction, so
@@ -189,13 +190,13 @@ func (w *writer) run(drain time.Duration) {
 			}
 			ctx = dctx
 		}
-		err := w.writeItem(ctx, it, &next)
+		err := w.writeItem(ctx, &it, &next)
 		if err != nil && ctx == w.ctx && w.ctx.Err() != nil {
 			// The node stopped during the write: once more, within drain.
 			var cancel context.CancelFunc
 			dctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), drain)
 			defer cancel()
-			err = w.writeItem(dctx, it, &next)
+			err = w.writeItem(dctx, &it, &next)
 		}
 		if err == nil {
 			continue
@@ -211,7 +212,7 @@ func (w *writer) run(drain time.Duration) {
 }
 
 // writeItem writes an early part or a whole flush.
-func (w *writer) writeItem(ctx context.Context, it writerItem, next **writerItem) error {
+func (w *writer) writeItem(ctx context.Context, it *writerItem, next **writerItem) error {
 	if !it.early {
 		return w.writeFlush(ctx, it, next)
 	}
@@ -246,9 +247,26 @@ func (w *writer) writeEarly(ctx context.Context, ch *gt.Changes) error {
 
 // writeFlush writes a whole flush, in several transactions when its telemetry rows are
 // many, letting early parts pass between them. A flush taken from the input meanwhile is
-// left in *next.
-func (w *writer) writeFlush(ctx context.Context, it writerItem, next **writerItem) error {
+// left in *next. The transactions written are counted in it.progress, so that a flush
+// tried again (when the node stops during it) does not write its first transaction,
+// older than the early parts that passed, a second time.
+func (w *writer) writeFlush(ctx context.Context, it *writerItem, next **writerItem) error {
 	ch := it.ch
+	step := 0 // the transaction about to be written
+	write := func(part *gt.Changes) error {
+		step++
+		if step <= it.progress {
+			return nil // written by the attempt that failed
+		}
+		if err := w.write(ctx, part); err != nil {
+			return err
+		}
+		it.progress = step
+		if w.n.projected != nil {
+			w.n.projected(part)
+		}
+		return nil
+	}
 	telemetry := len(ch.Health) + len(ch.Series)
 	if telemetry > chunkRows {
 		// Everything but the health rows and series buckets first, at the sequence the
@@ -256,11 +274,8 @@ func (w *writer) writeFlush(ctx context.Context, it writerItem, next **writerIte
 		rest := *ch
 		rest.Seq, rest.Health, rest.Series = w.projectedSeq(), nil, nil
 		if !rest.Empty() {
-			if err := w.write(ctx, &rest); err != nil {
+			if err := write(&rest); err != nil {
 				return err
-			}
-			if w.n.projected != nil {
-				w.n.projected(&rest)
 			}
 		}
 		health, series := ch.Health, ch.Series
@@ -270,7 +285,7 @@ func (w *writer) writeFlush(ctx context.Context, it writerItem, next **writerIte
 			part.Health, health = health[:k:k], health[k:]
 			k = min(len(series), chunkRows-len(part.Health))
 			part.Series, series = series[:k:k], series[k:]
-			if err := w.write(ctx, &part); err != nil {
+			if err := write(&part); err != nil {
 				return err
 			}
 			if err := w.passEarly(ctx, next); err != nil {
@@ -279,11 +294,8 @@ func (w *writer) writeFlush(ctx context.Context, it writerItem, next **writerIte
 		}
 		ch = &gt.Changes{Seq: it.ch.Seq, Health: health, Series: series}
 	}
-	if err := w.write(ctx, ch); err != nil {
+	if err := write(ch); err != nil {
 		return err
-	}
-	if w.n.projected != nil {
-		w.n.projected(ch)
 	}
 	n := w.n
 	n.applied.Store(it.ch.Seq)
