@@ -143,6 +143,7 @@ func repricingHistory(t *testing.T, seed uint64, n int) []gt.Event {
 		`has(loan.coverage) && loan.coverage < 1.3`, `now > loan.maturity_date || loan.ltv > 0.85`,
 		`[loan].exists(l, l.ltv > 0.77)`, `loan.warn_ltv < 0.6`, `loan.exposure > 2500000.0`}
 	loans := map[string][]gt.Loan{}
+	releases := map[string][]gt.Release{}
 	commodities := []struct{ name, unit, currency string }{{"copper", "t", "USD"}, {"nickel", "kg", "USD"}, {"aluminium", "t", "EUR"}}
 	prices := map[string]float64{"copper": 8000_00, "nickel": 16_00, "aluminium": 2200_00}
 	// A loan's principal: 40% to 110% of the value its two lots would have at the first
@@ -241,9 +242,17 @@ func repricingHistory(t *testing.T, seed uint64, n int) []gt.Event {
 					Digest: fmt.Sprintf("%032x", rng.Uint64()), Readings: []gt.Reading{{Name: name, T: at.Add(-time.Duration(rng.IntN(120)) * time.Second).UnixMicro(), V: &v}}})
 			}
 			add(gt.EventIngest, tenant, b)
-		case x < 13: // a release, sometimes dated ahead
-			add(gt.EventRecordsCreate, tenant, gt.Records{Releases: []gt.Release{{ID: fmt.Sprintf("rel-%d", i), CollateralID: fmt.Sprintf("lot-%02d", k),
-				Direction: gt.ReleaseOut, Quantity: float64(1 + rng.IntN(20)), Unit: "t", At: at.Add(time.Duration(rng.IntN(3)) * time.Hour)}}})
+		case x < 13 && len(releases[tenant]) > 0 && rng.IntN(3) == 0: // a release moved to another lot or date
+			j := rng.IntN(len(releases[tenant]))
+			r := releases[tenant][j]
+			r.CollateralID, r.At = fmt.Sprintf("lot-%02d", k), at.Add(time.Duration(rng.IntN(300))*time.Minute)
+			releases[tenant][j] = r
+			add(gt.EventRecordsUpdate, tenant, gt.Records{Releases: []gt.Release{r}})
+		case x < 13: // a release, sometimes dated hours ahead
+			r := gt.Release{ID: fmt.Sprintf("rel-%d", i), CollateralID: fmt.Sprintf("lot-%02d", k),
+				Direction: gt.ReleaseOut, Quantity: float64(1 + rng.IntN(20)), Unit: "t", At: at.Add(time.Duration(rng.IntN(600)) * time.Minute)}
+			releases[tenant] = append(releases[tenant], r)
+			add(gt.EventRecordsCreate, tenant, gt.Records{Releases: []gt.Release{r}})
 		case x < 14: // a lot moves to another loan or commodity
 			c := lot(k, rng.IntN(lots/2), commodities[rng.IntN(3)].name)
 			add(gt.EventRecordsUpdate, tenant, gt.Records{Collateral: []gt.Collateral{c}})
