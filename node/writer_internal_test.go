@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,4 +77,71 @@ func TestWriterBoundsQueuedRows(t *testing.T) {
 	}
 	close(w.in)
 	<-w.exited
+}
+
+// failingChunkStore records every ApplyChanges and, on the second transaction of health
+// rows, blocks until ctx ends and fails with its error, as a write cut by a stopping
+// node does.
+type failingChunkStore struct {
+	gt.Store
+	mu      sync.Mutex
+	calls   []applied
+	chunks  int
+	blocked chan struct{}
+}
+
+type applied struct{ seq, alerts, health int }
+
+func (f *failingChunkStore) ApplyChanges(ctx context.Context, c *gt.Changes) error {
+	f.mu.Lock()
+	block := false
+	if len(c.Health) > 0 {
+		f.chunks++
+		block = f.chunks == 2
+	}
+	f.mu.Unlock()
+	if block {
+		close(f.blocked)
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	f.mu.Lock()
+	f.calls = append(f.calls, applied{int(c.Seq), len(c.Alerts), len(c.Health)})
+	f.mu.Unlock()
+	return nil
+}
+
+// TestStoppedFlushResumes: a flush cut by the node's stop in the middle of its
+// transactions is finished within the drain without writing its first transaction (its
+// alerts) again, which would put them back over newer ones.
+func TestStoppedFlushResumes(t *testing.T) {
+	st := &failingChunkStore{blocked: make(chan struct{})}
+	n, err := New(Options{Journal: noJournal{}, Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w := newWriter(ctx, n, 5, nil)
+	go w.run(5 * time.Second)
+	ch := &gt.Changes{Seq: 9, Alerts: []gt.Alert{{ID: "al-1", TenantID: "bank-a"}}, Health: make([]gt.DeviceHealth, 3*chunkRows)}
+	if err := w.send(writerItem{ch: ch}); err != nil {
+		t.Fatal(err)
+	}
+	<-st.blocked
+	cancel()
+	close(w.in)
+	<-w.exited
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	alerts, health := 0, 0
+	for _, c := range st.calls {
+		alerts += c.alerts
+		health += c.health
+	}
+	if alerts != 1 || health != 3*chunkRows || st.calls[len(st.calls)-1].seq != 9 {
+		t.Errorf("writes %+v: want the alerts once, all %d health rows, the last at seq 9", st.calls, 3*chunkRows)
+	}
+	if seq := w.projectedSeq(); seq != 9 {
+		t.Errorf("projected seq %d, want 9", seq)
+	}
 }
