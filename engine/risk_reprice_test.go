@@ -374,3 +374,41 @@ func TestRepricingAfterAReleaseMoved(t *testing.T) {
 	price(8020_00)
 	compareRepricing(t, log)
 }
+
+// TestRepricingAccumulatedAsTheNodeDoes: the node fills one Changes with several events
+// (telemetry is held, anything else flushes) and fills written ones again after Reset;
+// repricing, on several goroutines here, gives the same flushes as full revaluation.
+func TestRepricingAccumulatedAsTheNodeDoes(t *testing.T) {
+	old := engine.SetRepriceMinLots(4)
+	t.Cleanup(func() { engine.SetRepriceMinLots(old) })
+	for seed := range uint64(4) {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			log := repricingHistory(t, seed+10, 900)
+			fast, full := engine.New(), engine.New()
+			full.SetFullRevaluation(true)
+			pools := [2][2]*gt.Changes{{{}, {}}, {{}, {}}}
+			a, b := pools[0][0], pools[1][0]
+			flushes := 0
+			for i := range log {
+				errA, errB := fast.Apply(&log[i], a), full.Apply(&log[i], b)
+				if (errA == nil) != (errB == nil) {
+					t.Fatalf("event %d: errors differ: %v / %v", log[i].Seq, errA, errB)
+				}
+				if log[i].Type == gt.EventIngest && i%3 != 0 {
+					continue // held
+				}
+				ja, jb := sortedChanges(t, a), sortedChanges(t, b)
+				if !bytes.Equal(ja, jb) {
+					t.Fatalf("flush at event %d (%s): changes differ:\nrepriced: %s\nfull:     %s", log[i].Seq, log[i].Type, firstDiff(ja, jb), firstDiff(jb, ja))
+				}
+				flushes++
+				a, b = pools[0][flushes%2], pools[1][flushes%2]
+				a.Reset()
+				b.Reset()
+			}
+			if fast.Repriced() == 0 {
+				t.Error("nothing was repriced")
+			}
+		})
+	}
+}
