@@ -267,12 +267,7 @@ func (e *Engine) repriceParallel(ts *tenantState, m *repricing, lots []*collRef,
 		})
 	}
 	wg.Wait()
-	n := base
-	for i := range w {
-		lo := base + min(i*chunk, len(lots))
-		n += copy(rows[n:], rows[lo:lo+done[i]])
-	}
-	clear(rows[n:]) // what the ranges left over: no copies kept alive
+	n, _ := closeRanges(rows, base, chunk, done)
 	ch.Valuations = rows[:n]
 	e.rows.appended(ch, rowValuation, n-base)
 	e.repricedLots += uint64(n - base)
@@ -282,10 +277,26 @@ func (e *Engine) repriceParallel(ts *tenantState, m *repricing, lots []*collRef,
 		}
 	}
 	for _, cr := range lots {
-		if v := cr.v; v != nil && v.Seq == m.seq && v.At.Equal(m.now) && !x.dirtyColl[cr.id] {
+		// Repriced now: nothing else values a lot in this settle before the repricing.
+		if v := cr.v; v != nil && v.Seq == m.seq && v.At.Equal(m.now) {
 			x.stampLoans(cr)
 		}
 	}
+}
+
+// closeRanges closes up the rows that goroutine i wrote from base+i*chunk (done[i] of
+// them), in goroutine order, clears what is left over (no copies kept alive) and returns
+// the end of the rows and where each goroutine's rows now start.
+func closeRanges[T any](rows []T, base, chunk int, done []int) (int, []int) {
+	at := make([]int, len(done))
+	n := base
+	for i := range done {
+		lo := base + min(i*chunk, len(rows)-base)
+		at[i] = n
+		n += copy(rows[n:], rows[lo:lo+done[i]])
+	}
+	clear(rows[n:])
+	return n, at
 }
 
 // disabledRepricing reports whether the engine revalues every lot in full (for the
@@ -389,8 +400,8 @@ func (ts *tenantState) remeasureRepriced(r *loanRef, ch *gt.Changes) {
 	if !ts.measure(r, ch) {
 		return
 	}
-	moved := loanAll
-	if prev != nil && r.lr == prev {
+	moved := loanAll // metrics the loan had none of
+	if prev != nil { // updated in place by measure
 		moved = before.moved(prev)
 	}
 	x.fastEval = append(x.fastEval, fastEval{r, moved})
@@ -453,16 +464,8 @@ func (ts *tenantState) remeasureParallel(w int, ch *gt.Changes) {
 		})
 	}
 	wg.Wait()
-	nR, nP := baseR, baseP
-	at := make([]int, w) // where each goroutine's rows start once closed up
-	for i := range w {
-		lo := min(i*chunk, len(loans))
-		at[i] = nR
-		nR += copy(rowsR[nR:], rowsR[baseR+lo:baseR+lo+done[i]])
-		nP += copy(rowsP[nP:], rowsP[baseP+lo:baseP+lo+done[i]])
-	}
-	clear(rowsR[nR:])
-	clear(rowsP[nP:])
+	nR, at := closeRanges(rowsR, baseR, chunk, done)
+	nP, _ := closeRanges(rowsP, baseP, chunk, done)
 	ch.LoanRisks, ch.LoanPoints = rowsR[:nR], rowsP[:nP]
 	e.rows.appended(ch, rowLoan, nR-baseR)
 	e.rows.appended(ch, rowPoint, nP-baseP)

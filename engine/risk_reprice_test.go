@@ -126,16 +126,8 @@ func sortedChanges(t *testing.T, c *gt.Changes) []byte {
 func repricingHistory(t *testing.T, seed uint64, n int) []gt.Event {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 99))
-	var log []gt.Event
-	at := t0
-	add := func(typ gt.EventType, tenant string, v any) {
-		ev, err := gt.NewEvent(typ, tenant, at, "test", v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev.Seq = uint64(len(log) + 1)
-		log = append(log, ev)
-	}
+	h := &history{t: t, at: t0}
+	add := h.add
 	const lots, monitored = 60, 40 // lots from 40 on have no devices
 	// Loan rules reading each field a repricing moves, fields of the loan record, now, and
 	// the loan whole.
@@ -205,9 +197,9 @@ func repricingHistory(t *testing.T, seed uint64, n int) []gt.Event {
 		}
 	}
 	for i := range n {
-		at = at.Add(time.Duration(1+rng.IntN(40)) * time.Minute)
+		h.at = h.at.Add(time.Duration(1+rng.IntN(40)) * time.Minute)
 		if rng.IntN(15) == 0 {
-			at = at.Add(time.Duration(rng.IntN(30)) * time.Hour) // a silence
+			h.at = h.at.Add(time.Duration(rng.IntN(30)) * time.Hour) // a silence
 		}
 		tenant := []string{"bank-a", "bank-b"}[rng.IntN(2)]
 		k := rng.IntN(lots)
@@ -219,9 +211,9 @@ func repricingHistory(t *testing.T, seed uint64, n int) []gt.Event {
 				move = 1 + (rng.Float64()-0.5)*0.5
 			}
 			prices[c.name] = max(1, prices[c.name]*move)
-			ticks := []gt.PriceTick{{Commodity: c.name, At: at, Unit: c.unit, Price: gt.Money{Amount: int64(prices[c.name]), Currency: c.currency}}}
+			ticks := []gt.PriceTick{{Commodity: c.name, At: h.at, Unit: c.unit, Price: gt.Money{Amount: int64(prices[c.name]), Currency: c.currency}}}
 			if rng.IntN(8) == 0 {
-				ticks = append(ticks, gt.PriceTick{Commodity: "fx.eur", At: at, Unit: "EUR",
+				ticks = append(ticks, gt.PriceTick{Commodity: "fx.eur", At: h.at, Unit: "EUR",
 					Price: gt.Money{Amount: int64(100 + rng.IntN(20)), Currency: "USD"}})
 			}
 			add(gt.EventPricesRecord, tenant, gt.Records{Prices: ticks})
@@ -238,19 +230,19 @@ func repricingHistory(t *testing.T, seed uint64, n int) []gt.Event {
 				if kk%4 == 2 && rng.IntN(2) == 0 {
 					name, dev, v = "volume", fmt.Sprintf("scan-%02d", kk), v/1000/4.0*(1+(rng.Float64()-0.5)*0.3)
 				}
-				b.Items = append(b.Items, gt.DevicePack{Device: dev, Via: gt.ViaMQTT, Received: at, Signed: rng.IntN(2) == 0,
-					Digest: fmt.Sprintf("%032x", rng.Uint64()), Readings: []gt.Reading{{Name: name, T: at.Add(-time.Duration(rng.IntN(120)) * time.Second).UnixMicro(), V: &v}}})
+				b.Items = append(b.Items, gt.DevicePack{Device: dev, Via: gt.ViaMQTT, Received: h.at, Signed: rng.IntN(2) == 0,
+					Digest: fmt.Sprintf("%032x", rng.Uint64()), Readings: []gt.Reading{{Name: name, T: h.at.Add(-time.Duration(rng.IntN(120)) * time.Second).UnixMicro(), V: &v}}})
 			}
 			add(gt.EventIngest, tenant, b)
 		case x < 13 && len(releases[tenant]) > 0 && rng.IntN(3) == 0: // a release moved to another lot or date
 			j := rng.IntN(len(releases[tenant]))
 			r := releases[tenant][j]
-			r.CollateralID, r.At = fmt.Sprintf("lot-%02d", k), at.Add(time.Duration(rng.IntN(300))*time.Minute)
+			r.CollateralID, r.At = fmt.Sprintf("lot-%02d", k), h.at.Add(time.Duration(rng.IntN(300))*time.Minute)
 			releases[tenant][j] = r
 			add(gt.EventRecordsUpdate, tenant, gt.Records{Releases: []gt.Release{r}})
 		case x < 13: // a release, sometimes dated hours ahead
 			r := gt.Release{ID: fmt.Sprintf("rel-%d", i), CollateralID: fmt.Sprintf("lot-%02d", k),
-				Direction: gt.ReleaseOut, Quantity: float64(1 + rng.IntN(20)), Unit: "t", At: at.Add(time.Duration(rng.IntN(600)) * time.Minute)}
+				Direction: gt.ReleaseOut, Quantity: float64(1 + rng.IntN(20)), Unit: "t", At: h.at.Add(time.Duration(rng.IntN(600)) * time.Minute)}
 			releases[tenant] = append(releases[tenant], r)
 			add(gt.EventRecordsCreate, tenant, gt.Records{Releases: []gt.Release{r}})
 		case x < 14: // a lot moves to another loan or commodity
@@ -283,7 +275,7 @@ func repricingHistory(t *testing.T, seed uint64, n int) []gt.Event {
 			add(gt.EventTick, tenant, nil)
 		}
 	}
-	return log
+	return h.log
 }
 
 // rng2 reads random bytes from a seeded generator, for keys that replay.
@@ -296,83 +288,79 @@ func (g rng2) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestRepricingCountsReleasesDatedAhead: two releases dated ahead on one lot each take
-// effect at their own time (a timer each); a price tick between them reprices the lot with
-// the first one in its book, as a full revaluation does.
-func TestRepricingCountsReleasesDatedAhead(t *testing.T) {
-	var log []gt.Event
-	at := t0
-	add := func(typ gt.EventType, v any) {
-		ev, err := gt.NewEvent(typ, "bank-a", at, "test", v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev.Seq = uint64(len(log) + 1)
-		log = append(log, ev)
+// history builds an event log at a time the test moves on.
+type history struct {
+	t   *testing.T
+	log []gt.Event
+	at  time.Time
+}
+
+func (h *history) add(typ gt.EventType, tenant string, v any) {
+	h.t.Helper()
+	ev, err := gt.NewEvent(typ, tenant, h.at, "test", v)
+	if err != nil {
+		h.t.Fatal(err)
 	}
-	add(gt.EventTenantCreate, tenantCreate("bank-a"))
-	add(gt.EventRecordsCreate, gt.Records{
+	ev.Seq = uint64(len(h.log) + 1)
+	h.log = append(h.log, ev)
+}
+
+// copperLoan starts bank-a with a borrower, a warehouse and loan-1 secured by lots.
+func (h *history) copperLoan(lots ...gt.Collateral) {
+	h.add(gt.EventTenantCreate, "bank-a", tenantCreate("bank-a"))
+	h.add(gt.EventRecordsCreate, "bank-a", gt.Records{
 		Parties: []gt.Party{{ID: "b", Name: "Borrower", Roles: []gt.PartyRole{gt.PartyBorrower}}},
 		Sites: []gt.Site{{ID: "wh", Name: "Warehouse", Kind: gt.SiteWarehouse, Boundary: gt.Polygon{Type: "Polygon",
 			Coordinates: [][][2]float64{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}}}}},
 		Loans: []gt.Loan{{ID: "loan-1", BorrowerID: "b", Product: gt.ProductInventory, Principal: gt.Money{Amount: 100_000_00, Currency: "USD"},
 			StartDate: t0.AddDate(0, -1, 0), MaturityDate: t0.AddDate(1, 0, 0)}},
-		Collateral: []gt.Collateral{{ID: "lot-1", Kind: gt.KindInventoryLot, Allocations: []gt.Allocation{{LoanID: "loan-1", Share: 1}},
-			Inventory: &gt.InventoryLot{Commodity: "copper", Quantity: 100, Unit: "t", SiteID: "wh"}}},
+		Collateral: lots,
 	})
-	price := func(p int64) {
-		add(gt.EventPricesRecord, gt.Records{Prices: []gt.PriceTick{{Commodity: "copper", At: at, Unit: "t", Price: gt.Money{Amount: p, Currency: "USD"}}}})
-	}
-	price(8000_00)
-	at = at.Add(time.Minute)
-	price(8010_00) // the lot is repriced from now on
-	at = at.Add(time.Minute)
-	add(gt.EventRecordsCreate, gt.Records{Releases: []gt.Release{{ID: "rel-1", CollateralID: "lot-1", Direction: gt.ReleaseOut, Quantity: 10, Unit: "t", At: at.Add(time.Hour)}}})
-	add(gt.EventRecordsCreate, gt.Records{Releases: []gt.Release{{ID: "rel-2", CollateralID: "lot-1", Direction: gt.ReleaseOut, Quantity: 20, Unit: "t", At: at.Add(2 * time.Hour)}}})
-	at = at.Add(90 * time.Minute) // rel-1 is in effect, rel-2 not yet
-	price(8020_00)
-	compareRepricing(t, log)
+}
+
+// copperLot is a 100 t copper lot securing share of loan-1.
+func copperLot(id string, share float64) gt.Collateral {
+	return gt.Collateral{ID: id, Kind: gt.KindInventoryLot, Allocations: []gt.Allocation{{LoanID: "loan-1", Share: share}},
+		Inventory: &gt.InventoryLot{Commodity: "copper", Quantity: 100, Unit: "t", SiteID: "wh"}}
+}
+
+// price records a copper tick of bank-a at the current time.
+func (h *history) price(p int64) {
+	h.add(gt.EventPricesRecord, "bank-a", gt.Records{Prices: []gt.PriceTick{{Commodity: "copper", At: h.at, Unit: "t", Price: gt.Money{Amount: p, Currency: "USD"}}}})
+}
+
+// TestRepricingCountsReleasesDatedAhead: two releases dated ahead on one lot each take
+// effect at their own time (a timer each); a price tick between them reprices the lot with
+// the first one in its book, as a full revaluation does.
+func TestRepricingCountsReleasesDatedAhead(t *testing.T) {
+	h := &history{t: t, at: t0}
+	h.copperLoan(copperLot("lot-1", 1))
+	h.price(8000_00)
+	h.at = h.at.Add(time.Minute)
+	h.price(8010_00) // the lot is repriced from now on
+	h.at = h.at.Add(time.Minute)
+	h.add(gt.EventRecordsCreate, "bank-a", gt.Records{Releases: []gt.Release{{ID: "rel-1", CollateralID: "lot-1", Direction: gt.ReleaseOut, Quantity: 10, Unit: "t", At: h.at.Add(time.Hour)}}})
+	h.add(gt.EventRecordsCreate, "bank-a", gt.Records{Releases: []gt.Release{{ID: "rel-2", CollateralID: "lot-1", Direction: gt.ReleaseOut, Quantity: 20, Unit: "t", At: h.at.Add(2 * time.Hour)}}})
+	h.at = h.at.Add(90 * time.Minute) // rel-1 is in effect, rel-2 not yet
+	h.price(8020_00)
+	compareRepricing(t, h.log)
 }
 
 // TestRepricingAfterAReleaseMoved: a release moved to another lot by a records update
 // leaves the old lot's book, which is then revalued, not repriced with the release in it.
 func TestRepricingAfterAReleaseMoved(t *testing.T) {
-	var log []gt.Event
-	at := t0
-	add := func(typ gt.EventType, v any) {
-		ev, err := gt.NewEvent(typ, "bank-a", at, "test", v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev.Seq = uint64(len(log) + 1)
-		log = append(log, ev)
-	}
-	lot := func(id string) gt.Collateral {
-		return gt.Collateral{ID: id, Kind: gt.KindInventoryLot, Allocations: []gt.Allocation{{LoanID: "loan-1", Share: 0.5}},
-			Inventory: &gt.InventoryLot{Commodity: "copper", Quantity: 100, Unit: "t", SiteID: "wh"}}
-	}
-	add(gt.EventTenantCreate, tenantCreate("bank-a"))
-	add(gt.EventRecordsCreate, gt.Records{
-		Parties: []gt.Party{{ID: "b", Name: "Borrower", Roles: []gt.PartyRole{gt.PartyBorrower}}},
-		Sites: []gt.Site{{ID: "wh", Name: "Warehouse", Kind: gt.SiteWarehouse, Boundary: gt.Polygon{Type: "Polygon",
-			Coordinates: [][][2]float64{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}}}}},
-		Loans: []gt.Loan{{ID: "loan-1", BorrowerID: "b", Product: gt.ProductInventory, Principal: gt.Money{Amount: 100_000_00, Currency: "USD"},
-			StartDate: t0.AddDate(0, -1, 0), MaturityDate: t0.AddDate(1, 0, 0)}},
-		Collateral: []gt.Collateral{lot("lot-1"), lot("lot-2")},
-	})
-	price := func(p int64) {
-		add(gt.EventPricesRecord, gt.Records{Prices: []gt.PriceTick{{Commodity: "copper", At: at, Unit: "t", Price: gt.Money{Amount: p, Currency: "USD"}}}})
-	}
-	price(8000_00)
-	rel := gt.Release{ID: "rel-1", CollateralID: "lot-1", Direction: gt.ReleaseOut, Quantity: 10, Unit: "t", At: at}
-	add(gt.EventRecordsCreate, gt.Records{Releases: []gt.Release{rel}})
-	at = at.Add(time.Minute)
-	price(8010_00)
+	h := &history{t: t, at: t0}
+	h.copperLoan(copperLot("lot-1", 0.5), copperLot("lot-2", 0.5))
+	h.price(8000_00)
+	rel := gt.Release{ID: "rel-1", CollateralID: "lot-1", Direction: gt.ReleaseOut, Quantity: 10, Unit: "t", At: h.at}
+	h.add(gt.EventRecordsCreate, "bank-a", gt.Records{Releases: []gt.Release{rel}})
+	h.at = h.at.Add(time.Minute)
+	h.price(8010_00)
 	rel.CollateralID = "lot-2"
-	add(gt.EventRecordsUpdate, gt.Records{Releases: []gt.Release{rel}})
-	at = at.Add(time.Minute)
-	price(8020_00)
-	compareRepricing(t, log)
+	h.add(gt.EventRecordsUpdate, "bank-a", gt.Records{Releases: []gt.Release{rel}})
+	h.at = h.at.Add(time.Minute)
+	h.price(8020_00)
+	compareRepricing(t, h.log)
 }
 
 // TestRepricingAccumulatedAsTheNodeDoes: the node fills one Changes with several events
