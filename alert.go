@@ -96,6 +96,9 @@ type AlertUpdate struct {
 	ID      string `json:"id"`
 	Reason  string `json:"reason,omitempty" enum:"confirmed,false_positive,cured"`
 	Comment string `json:"comment,omitempty"`
+	// Alert is the alert as the store holds it. The engine keeps only the status of a
+	// resolved alert, and updates this copy when its sequence is the one it last emitted.
+	Alert *Alert `json:"alert,omitempty"`
 }
 
 // Validate checks the update; reason is required to close.
@@ -105,6 +108,9 @@ func (u *AlertUpdate) Validate(closing bool) error {
 	}
 	if err := ValidateText("comment", u.Comment, 2000, false); err != nil {
 		return err
+	}
+	if u.Alert != nil && u.Alert.ID != u.ID {
+		return FieldErrorf("alert.id", "is %q, not the alert updated (%q)", u.Alert.ID, u.ID)
 	}
 	if !closing {
 		if u.Reason != "" {

@@ -378,15 +378,43 @@ func TestWarehouseRiskEndToEnd(t *testing.T) {
 		t.Errorf("margin-call evidence prices %+v do not name the tick recorded at seq %d", mc.Evidence.Prices, tickSeq)
 	}
 
+	// A resolved alert, which the engine keeps as a status only, is acknowledged and
+	// closed through the API like any other, its evidence kept.
+	var resolved []gt.Alert
+	s.call("GET", "/api/v1/alerts?state=resolved&limit=1", s.key, nil, &struct{ Items *[]gt.Alert }{&resolved})
+	if len(resolved) != 1 {
+		t.Fatalf("no resolved alert to acknowledge")
+	}
+	before := resolved[0]
+	var acked, closed gt.Alert
+	if code := s.call("POST", "/api/v1/alerts/"+before.ID+"/ack", s.key, map[string]any{"comment": "seen"}, &acked); code != 200 ||
+		acked.Status != gt.AlertAcknowledged || acked.State != gt.AlertResolved || acked.Comment != "seen" {
+		t.Errorf("ack of resolved alert %s: %d %+v", before.ID, code, acked)
+	}
+	if code := s.call("POST", "/api/v1/alerts/"+before.ID+"/close", s.key, map[string]any{"reason": "cured"}, &closed); code != 200 ||
+		closed.Status != gt.AlertClosed || closed.AckedAt.IsZero() {
+		t.Errorf("close of resolved alert %s: %d %+v", before.ID, code, closed)
+	}
+	if b, a := fmt.Sprint(before.Evidence), fmt.Sprint(closed.Evidence); a != b || closed.Summary != before.Summary {
+		t.Errorf("closing changed the alert's evidence or summary:\n before %s\n after  %s", b, a)
+	}
+	var problem struct{ Detail string }
+	if code := s.call("POST", "/api/v1/alerts/"+before.ID+"/ack", s.key, map[string]any{}, &problem); code != 409 {
+		t.Errorf("ack of a closed resolved alert: %d, want 409", code)
+	}
+
 	// Replay the journal from zero into a fresh engine.
 	storeAlerts, storeActions := s.storeAlerts(), s.storeActions()
 	e := engine.New()
 	ctx, cancel := context.WithCancel(context.Background())
 	last, _ := s.j.LastSeq(ctx)
-	var ch gt.Changes
+	var log engine.AlertLog // the engine keeps resolved alerts as a status only
 	err := s.j.Consume(ctx, 1, func(evs []gt.Event) error {
 		for i := range evs {
-			e.Apply(&evs[i], &ch) // rejected events are rejected the same way
+			var ch gt.Changes
+			if e.Apply(&evs[i], &ch) == nil { // rejected events are rejected the same way
+				log.Add(&ch)
+			}
 			if evs[i].Seq == last {
 				cancel()
 			}
@@ -399,7 +427,7 @@ func TestWarehouseRiskEndToEnd(t *testing.T) {
 	for _, c := range []struct {
 		name       string
 		live, repl any
-	}{{"alerts", storeAlerts, e.Alerts("acme")}, {"actions", storeActions, e.Actions("acme")}} {
+	}{{"alerts", storeAlerts, log.Alerts("acme")}, {"actions", storeActions, log.Actions("acme")}} {
 		a, _ := json.Marshal(c.live)
 		b, _ := json.Marshal(c.repl)
 		if !bytes.Equal(a, b) {

@@ -360,14 +360,20 @@ func TestReplayIsDeterministic(t *testing.T) {
 	}
 }
 
-func replay(t *testing.T, e *engine.Engine, log []gt.Event) {
+func replay(t *testing.T, e *engine.Engine, log []gt.Event) *engine.AlertLog {
 	t.Helper()
+	var alerts engine.AlertLog
 	for i := range log {
 		var ch gt.Changes
-		if err := e.Apply(&log[i], &ch); err != nil && gt.ErrorCode(err) == gt.EINTERNAL {
+		err := e.Apply(&log[i], &ch)
+		if err != nil && gt.ErrorCode(err) == gt.EINTERNAL {
 			t.Fatalf("event %d: %v", log[i].Seq, err)
 		}
+		if err == nil {
+			alerts.Add(&ch)
+		}
 	}
+	return &alerts
 }
 
 func TestRestoreRejectsGarbage(t *testing.T) {

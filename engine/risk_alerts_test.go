@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"reflect"
 	"strings"
@@ -415,11 +416,13 @@ func riskHistory(t *testing.T) *rig {
 			r.send(r.status("cell-a", gt.StateTamper))
 			r.send(gt.DevicePack{Device: "cell-b", Via: gt.ViaMQTT, Received: r.now, Rejected: &gt.IngestFailure{Reason: gt.ReasonSignature, Message: "bad"}})
 		case 7:
-			for _, a := range r.e.Alerts("bank-a") {
-				r.apply(gt.EventAlertAck, "bank-a", gt.AlertUpdate{ID: a.ID})
-				r.apply(gt.EventAlertClose, "bank-a", gt.AlertUpdate{ID: a.ID, Reason: gt.CloseFalsePositive})
+			// Every alert, resolved ones too, with the store's copy as the API sends it.
+			for _, a := range r.store.Alerts("bank-a") {
+				r.apply(gt.EventAlertAck, "bank-a", gt.AlertUpdate{ID: a.ID, Alert: r.storeAlert("bank-a", a.ID)})
+				r.apply(gt.EventAlertClose, "bank-a", gt.AlertUpdate{ID: a.ID, Reason: gt.CloseFalsePositive,
+					Alert: r.storeAlert("bank-a", a.ID)})
 			}
-			for _, a := range r.e.Actions("bank-a") {
+			for _, a := range r.store.Actions("bank-a") {
 				if a.InspectionID != "" {
 					r.apply(gt.EventInspectionComplete, "bank-a", gt.InspectionUpdate{ID: a.InspectionID, Findings: "checked"})
 				}
@@ -451,9 +454,9 @@ func TestRiskSnapshotPlusTailEqualsFullReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.e.Alerts("bank-a")) < 10 || len(r.actions(gt.ActionEscalation)) == 0 || len(r.e.Alerts("bank-b")) == 0 {
+	if len(r.store.Alerts("bank-a")) < 10 || len(r.actions(gt.ActionEscalation)) == 0 || len(r.store.Alerts("bank-b")) == 0 {
 		t.Fatalf("the history is too tame: %d alerts, %d escalations, %d alerts of bank-b",
-			len(r.e.Alerts("bank-a")), len(r.actions(gt.ActionEscalation)), len(r.e.Alerts("bank-b")))
+			len(r.store.Alerts("bank-a")), len(r.actions(gt.ActionEscalation)), len(r.store.Alerts("bank-b")))
 	}
 	n := len(r.log)
 	for _, cut := range []int{0, 1, n / 5, n / 3, n / 2, 2 * n / 3, n - 1, n} {
@@ -481,18 +484,139 @@ func TestRiskSnapshotPlusTailEqualsFullReplay(t *testing.T) {
 func TestRiskReplayGivesTheSameAlertsAndActions(t *testing.T) {
 	r := riskHistory(t)
 	a, b := engine.New(), engine.New()
-	replay(t, a, r.log)
-	replay(t, b, r.log)
+	aLog, bLog := replay(t, a, r.log), replay(t, b, r.log)
 	for _, tenant := range []string{"bank-a", "bank-b"} {
-		live := r.e.Alerts(tenant)
+		live := r.store.Alerts(tenant)
 		if len(live) == 0 {
 			t.Fatalf("%s has no alerts", tenant)
 		}
-		if !reflect.DeepEqual(a.Alerts(tenant), b.Alerts(tenant)) || !reflect.DeepEqual(a.Alerts(tenant), live) {
+		if !reflect.DeepEqual(aLog.Alerts(tenant), bLog.Alerts(tenant)) || !reflect.DeepEqual(aLog.Alerts(tenant), live) {
 			t.Errorf("%s: alerts differ between replays or from the live engine", tenant)
 		}
-		if !reflect.DeepEqual(a.Actions(tenant), b.Actions(tenant)) || !reflect.DeepEqual(a.Actions(tenant), r.e.Actions(tenant)) {
+		if !reflect.DeepEqual(aLog.Actions(tenant), bLog.Actions(tenant)) || !reflect.DeepEqual(aLog.Actions(tenant), r.store.Actions(tenant)) {
 			t.Errorf("%s: actions differ between replays or from the live engine", tenant)
 		}
+		// What the engines hold: the alerts not resolved and their actions.
+		if !reflect.DeepEqual(a.Alerts(tenant), r.e.Alerts(tenant)) || !reflect.DeepEqual(a.Actions(tenant), r.e.Actions(tenant)) {
+			t.Errorf("%s: the alerts or actions held differ between a replay and the live engine", tenant)
+		}
 	}
+}
+
+// TestResolvedAlertsAreSettled checks that a resolved alert leaves the engine's memory
+// with its finished actions, and that it can still be acknowledged and closed with the
+// store's copy, through a snapshot too, and from a snapshot that still holds it whole.
+func TestResolvedAlertsAreSettled(t *testing.T) {
+	r := loanRig(t, 0.5)
+	r.now = r.now.Add(time.Minute)
+	r.setLTV(0.81)
+	mc := r.actions(gt.ActionMarginCall)[0]
+	r.wait(time.Hour)
+	r.setLTV(0.5)
+	stored := r.storeAlert("bank-a", mc.AlertID)
+	if stored.State != gt.AlertResolved || len(stored.Evidence.Valuations) == 0 {
+		t.Fatalf("alert %s = %+v, want resolved with its evidence", mc.AlertID, stored)
+	}
+	for _, a := range r.e.Alerts("bank-a") {
+		if a.State == gt.AlertResolved {
+			t.Errorf("the engine still holds resolved alert %s", a.ID)
+		}
+	}
+	for _, a := range r.e.Actions("bank-a") {
+		if a.ID == mc.ID {
+			t.Errorf("the engine still holds the cured margin call %+v", a)
+		}
+	}
+
+	code := func(err error) string {
+		if err == nil {
+			return "ok"
+		}
+		return gt.ErrorCode(err)
+	}
+	stale := *stored
+	stale.Seq--
+	for _, tc := range []struct {
+		name string
+		u    gt.AlertUpdate
+		want string
+	}{
+		{"no copy", gt.AlertUpdate{ID: stored.ID}, gt.ECONFLICT},
+		{"a stale copy", gt.AlertUpdate{ID: stored.ID, Alert: &stale}, gt.ECONFLICT},
+		{"another alert's copy", gt.AlertUpdate{ID: "al-000000000001-0001", Alert: stored}, gt.EINVALID},
+		{"an unknown alert", gt.AlertUpdate{ID: "al-999999999999-0001"}, gt.ENOTFOUND},
+	} {
+		if _, err := r.apply(gt.EventAlertAck, "bank-a", tc.u); code(err) != tc.want {
+			t.Errorf("ack with %s: %v, want %s", tc.name, err, tc.want)
+		}
+	}
+	ch, err := r.apply(gt.EventAlertAck, "bank-a", gt.AlertUpdate{ID: stored.ID, Comment: "seen", Alert: stored})
+	if err != nil || len(ch.Alerts) != 1 {
+		t.Fatalf("ack with the store's copy: %v, changes %+v", err, ch.Alerts)
+	}
+	acked := ch.Alerts[0]
+	want := *stored
+	want.Status, want.AckedBy, want.AckedAt, want.Comment, want.Seq = gt.AlertAcknowledged, "tester", r.now, "seen", r.seq
+	// Compared as the store keeps them (JSON: the tenant of a valuation is not in it).
+	if got, want := jsonOf(t, acked), jsonOf(t, want); got != want {
+		t.Errorf("acknowledged alert\n got %s\nwant %s", got, want)
+	}
+	if _, err := r.apply(gt.EventAlertAck, "bank-a", gt.AlertUpdate{ID: stored.ID, Alert: r.storeAlert("bank-a", stored.ID)}); code(err) != gt.ECONFLICT {
+		t.Errorf("second ack: %v, want conflict", err)
+	}
+
+	// Through a snapshot: the status is kept.
+	snap, err := r.e.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.e, err = engine.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.apply(gt.EventAlertAck, "bank-a", gt.AlertUpdate{ID: stored.ID, Alert: r.storeAlert("bank-a", stored.ID)}); code(err) != gt.ECONFLICT {
+		t.Errorf("ack after a restore: %v, want conflict (already acknowledged)", err)
+	}
+	if _, err := r.apply(gt.EventAlertClose, "bank-a", gt.AlertUpdate{ID: stored.ID, Reason: gt.CloseCured,
+		Alert: r.storeAlert("bank-a", stored.ID)}); err != nil {
+		t.Fatalf("close after a restore: %v", err)
+	}
+	if got := r.storeAlert("bank-a", stored.ID); got.Status != gt.AlertClosed || got.CloseReason != gt.CloseCured ||
+		got.AckedBy != "tester" || jsonOf(t, got.Evidence) != jsonOf(t, stored.Evidence) {
+		t.Errorf("closed alert = %+v, want closed, still acknowledged, with its evidence", got)
+	}
+
+	// A snapshot of an engine that kept resolved alerts whole: they are settled on restore.
+	var doc map[string]any
+	if err := json.Unmarshal(snap, &doc); err != nil {
+		t.Fatal(err)
+	}
+	risk := doc["tenants"].(map[string]any)["bank-a"].(map[string]any)["risk"].(map[string]any)
+	whole, _ := json.Marshal(stored)
+	var wholeDoc any
+	json.Unmarshal(whole, &wholeDoc)
+	risk["alerts"].(map[string]any)[stored.ID] = wholeDoc
+	delete(risk, "settled_alerts")
+	old, _ := json.Marshal(doc)
+	e, err := engine.Restore(old)
+	if err != nil {
+		t.Fatalf("restore a snapshot holding a resolved alert: %v", err)
+	}
+	for _, a := range e.Alerts("bank-a") {
+		if a.ID == stored.ID {
+			t.Errorf("restored engine holds resolved alert %s", a.ID)
+		}
+	}
+	r.e = e
+	if _, err := r.apply(gt.EventAlertAck, "bank-a", gt.AlertUpdate{ID: stored.ID, Alert: stored}); err != nil {
+		t.Errorf("ack of the alert settled on restore: %v", err)
+	}
+}
+
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

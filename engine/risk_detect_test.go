@@ -740,7 +740,7 @@ func TestDoublePledgeWithinATenant(t *testing.T) {
 		t.Error("another custodian's receipt of the same number is a double pledge")
 	}
 	n := 0
-	for _, a := range r.e.Alerts("bank-a") {
+	for _, a := range r.store.Alerts("bank-a") {
 		if a.Rule == "double_pledge" && a.State == gt.AlertFiring && a.Action == gt.ActionFreezeDrawdown {
 			n++
 		}
@@ -783,7 +783,7 @@ func TestDoublePledgeAcrossTenants(t *testing.T) {
 		if !s.Active || s.Detail != "receipt:custodian-1/QD-1 is also pledged to another lender in this deployment" {
 			t.Errorf("%s %s: double_pledge = %+v, want active, naming no lender", tc.tenant, tc.coll, s)
 		}
-		for _, a := range r.e.Alerts(tc.tenant) {
+		for _, a := range r.store.Alerts(tc.tenant) {
 			if a.Rule != "double_pledge" {
 				continue
 			}

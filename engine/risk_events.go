@@ -41,8 +41,21 @@ func (e *Engine) applyAlertUpdate(ts *tenantState, ev *gt.Event, ch *gt.Changes,
 		return err
 	}
 	a := ts.Risk.Alerts[u.ID]
-	if a == nil {
+	settled, isSettled := ts.Risk.Settled[u.ID]
+	if a == nil && !isSettled {
 		return errorf(gt.ENOTFOUND, "alert %q not found", u.ID)
+	}
+	if a == nil {
+		// Resolved: the engine kept its status, the update carries the store's copy.
+		if settled.Status == gt.AlertClosed {
+			return errorf(gt.ECONFLICT, "alert %q is closed", u.ID)
+		}
+		if u.Alert == nil || u.Alert.Seq != settled.Seq || u.Alert.State != gt.AlertResolved {
+			return errorf(gt.ECONFLICT, "alert %q changed since it was read; read it again", u.ID)
+		}
+		cp := *u.Alert
+		cp.TenantID, cp.Status = ts.Tenant.ID, settled.Status
+		a = &cp
 	}
 	if a.Status == gt.AlertClosed {
 		return errorf(gt.ECONFLICT, "alert %q is closed", u.ID)
@@ -61,6 +74,9 @@ func (e *Engine) applyAlertUpdate(ts *tenantState, ev *gt.Event, ch *gt.Changes,
 	}
 	a.Seq = ev.Seq
 	e.putAlert(ch, *a)
+	if isSettled {
+		ts.Risk.Settled[a.ID] = settledAlert{Seq: a.Seq, Status: a.Status}
+	}
 	return nil
 }
 
@@ -85,11 +101,15 @@ func (e *Engine) applyInspectionComplete(ts *tenantState, ev *gt.Event, ch *gt.C
 	if act := ts.Risk.Actions[in.ActionID]; act != nil && act.State == gt.ActionOpen {
 		act.State, act.Seq = gt.ActionDone, ev.Seq
 		e.putAction(ch, *act)
+		if ts.Risk.Alerts[act.AlertID] == nil {
+			delete(ts.Risk.Actions, act.ID) // its alert is settled: nothing changes it any more
+		}
 	}
 	return nil
 }
 
-// Alerts returns copies of a tenant's alerts ordered by id (creation).
+// Alerts returns copies of the alerts a tenant has that are not resolved, ordered by id
+// (creation). Resolved alerts are in the store (AlertLog keeps them for a replay).
 func (e *Engine) Alerts(tenant string) []gt.Alert {
 	ts, ok := e.tenants[tenant]
 	if !ok {
@@ -102,7 +122,8 @@ func (e *Engine) Alerts(tenant string) []gt.Alert {
 	return out
 }
 
-// Actions returns copies of a tenant's actions ordered by id (creation).
+// Actions returns copies of the actions of a tenant's alerts that are not resolved, and of
+// requests for inspection not yet done, ordered by id (creation).
 func (e *Engine) Actions(tenant string) []gt.Action {
 	ts, ok := e.tenants[tenant]
 	if !ok {

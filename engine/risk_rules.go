@@ -711,6 +711,8 @@ func (ts *tenantState) resolveAlert(id string, ch *gt.Changes) {
 			ts.endMarginCall(act, false, ch)
 		}
 	}
+	ts.Risk.settle(a, x.byAlert[a.ID])
+	delete(x.byAlert, a.ID)
 }
 
 // endMarginCall clears (cured) or marks escalated the margin call on the action's loans.

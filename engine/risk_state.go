@@ -23,7 +23,8 @@ type riskState struct {
 	Values      map[string]*gt.Valuation  `json:"valuations"` // by collateral id
 	Loans       map[string]*gt.LoanRisk   `json:"loans"`
 	Signals     map[string]*gt.Signal     `json:"signals"` // by name|subject
-	Alerts      map[string]*gt.Alert      `json:"alerts"`
+	Alerts      map[string]*gt.Alert      `json:"alerts"`  // not resolved
+	Settled     map[string]settledAlert   `json:"settled_alerts"`
 	Open        map[string]string         `json:"open"` // rule|subject -> id of the alert not yet resolved
 	Actions     map[string]*gt.Action     `json:"actions"`
 	Inspections map[string]*gt.Inspection `json:"inspections"`
@@ -41,7 +42,7 @@ func newRiskState() *riskState {
 		Lots: map[string]*lotState{}, Devices: map[string]*devRisk{}, Herds: map[string]*herdState{},
 		Commodities: map[string]*commodity{}, Values: map[string]*gt.Valuation{},
 		Loans: map[string]*gt.LoanRisk{}, Signals: map[string]*gt.Signal{}, Alerts: map[string]*gt.Alert{},
-		Open: map[string]string{}, Actions: map[string]*gt.Action{}, Inspections: map[string]*gt.Inspection{},
+		Settled: map[string]settledAlert{}, Open: map[string]string{}, Actions: map[string]*gt.Action{}, Inspections: map[string]*gt.Inspection{},
 		Rules: map[string][]gt.Rule{}, Timers: map[string]time.Time{}, Points: map[string]*gt.LoanPoint{},
 		Crops: map[string]*cropState{},
 	}
@@ -58,11 +59,49 @@ func (r *riskState) fill() {
 	fillNil(&r.Loans, f.Loans)
 	fillNil(&r.Signals, f.Signals)
 	fillNil(&r.Alerts, f.Alerts)
+	fillNil(&r.Settled, f.Settled)
 	fillNil(&r.Open, f.Open)
 	fillNil(&r.Actions, f.Actions)
 	fillNil(&r.Inspections, f.Inspections)
 	fillNil(&r.Rules, f.Rules)
 	fillNil(&r.Timers, f.Timers)
+	// A snapshot taken before resolved alerts were settled still holds them.
+	byAlert := map[string][]string{}
+	for id, a := range r.Actions {
+		byAlert[a.AlertID] = append(byAlert[a.AlertID], id)
+	}
+	for _, a := range r.Alerts {
+		if a.State == gt.AlertResolved {
+			r.settle(a, byAlert[a.ID])
+		}
+	}
+}
+
+// settledAlert is what the engine keeps of a resolved alert, whose expression no longer
+// holds: enough to acknowledge or close it. The store holds the alert itself, and an
+// acknowledgement or closure carries the store's copy (gt.AlertUpdate.Alert).
+type settledAlert struct {
+	Seq    uint64 `json:"seq"`    // of its last change
+	Status string `json:"status"` // open, acknowledged or closed
+}
+
+// settle moves a resolved alert out of memory, with those of its actions that nothing
+// can change any more: all but a request for inspection not yet done (its inspection
+// completes it). What an engine holds thus grows with the alerts open, not with every
+// alert ever raised.
+func (r *riskState) settle(a *gt.Alert, actions []string) {
+	delete(r.Alerts, a.ID)
+	r.Settled[a.ID] = settledAlert{Seq: a.Seq, Status: a.Status}
+	for _, id := range actions {
+		if act := r.Actions[id]; act != nil && !pendingInspection(act) {
+			delete(r.Actions, id)
+		}
+	}
+}
+
+// pendingInspection reports whether act waits for its inspection to complete.
+func pendingInspection(act *gt.Action) bool {
+	return act.Kind == gt.ActionRequestInspection && act.State == gt.ActionOpen
 }
 
 // lotState is the detector state of an inventory lot.

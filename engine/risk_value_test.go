@@ -38,6 +38,9 @@ type rig struct {
 	rng    *rand.Rand
 	signed map[string]uint64 // last signed seq per device
 	packs  int
+	// store keeps every alert and action in its latest version, as the store does; the
+	// engine keeps resolved alerts as a status only.
+	store engine.AlertLog
 }
 
 func newRig(t testing.TB, tenants ...string) *rig {
@@ -60,7 +63,23 @@ func (r *rig) apply(typ gt.EventType, tenant string, v any) (*gt.Changes, error)
 	r.log = append(r.log, ev)
 	var ch gt.Changes
 	err = r.e.Apply(&ev, &ch)
+	if err == nil {
+		r.store.Add(&ch)
+	}
 	return &ch, err
+}
+
+// storeAlert returns the latest version of one of a tenant's alerts, as the API reads it
+// from the store to acknowledge or close it.
+func (r *rig) storeAlert(tenant, id string) *gt.Alert {
+	r.t.Helper()
+	for _, a := range r.store.Alerts(tenant) {
+		if a.ID == id {
+			return &a
+		}
+	}
+	r.t.Fatalf("no alert %s of %s", id, tenant)
+	return nil
 }
 
 func (r *rig) do(typ gt.EventType, tenant string, v any) *gt.Changes {
@@ -185,7 +204,7 @@ func (r *rig) active(name, subject string) bool {
 // alerts returns bank-a's alerts of rule on subject, oldest first.
 func (r *rig) alerts(rule, subject string) []gt.Alert {
 	var out []gt.Alert
-	for _, a := range r.e.Alerts("bank-a") {
+	for _, a := range r.store.Alerts("bank-a") {
 		if a.Rule == rule && a.Subject == subject {
 			out = append(out, a)
 		}
@@ -196,7 +215,7 @@ func (r *rig) alerts(rule, subject string) []gt.Alert {
 // actions returns bank-a's actions of kind, oldest first.
 func (r *rig) actions(kind string) []gt.Action {
 	var out []gt.Action
-	for _, a := range r.e.Actions("bank-a") {
+	for _, a := range r.store.Actions("bank-a") {
 		if a.Kind == kind {
 			out = append(out, a)
 		}

@@ -175,9 +175,11 @@ func (s *Server) registerAlerts() {
 // of another tenant, or none, is 404 before anything reaches the journal.
 func (s *Server) updateAlert(ctx context.Context, typ gt.EventType, u gt.AlertUpdate) (*alertOutput, error) {
 	p := caller(ctx)
-	if _, err := s.o.Store.Alert(ctx, p.tenant, u.ID); err != nil {
+	cur, err := s.o.Store.Alert(ctx, p.tenant, u.ID)
+	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
+	u.Alert = cur // the engine keeps only the status of a resolved alert
 	if err := u.Validate(typ == gt.EventAlertClose); err != nil {
 		return nil, s.problem(ctx, err)
 	}

@@ -237,6 +237,7 @@ func (p *plan) run(policy []gt.Rule) Result {
 		}
 	}
 	var ch gt.Changes
+	var log engine.AlertLog
 	for i := range p.events {
 		ev := &p.events[i].ev
 		ch = gt.Changes{}
@@ -245,10 +246,11 @@ func (p *plan) run(policy []gt.Rule) Result {
 				ev.Type, ev.Time.Format(timeLayout), describe(err))
 			return res
 		}
+		log.Add(&ch)
 	}
 	var actual []gt.Alert
 	for _, t := range p.tenants {
-		actual = append(actual, e.Alerts(t)...)
+		actual = append(actual, log.Alerts(t)...)
 	}
 	res.Missing, res.Unexpected = match(p.expect, p.forbid, actual)
 	return res

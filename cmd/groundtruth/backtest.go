@@ -85,7 +85,8 @@ func (c *backtestCmd) Run(e *env) error {
 	if err := trial.SetRules(policy); err != nil {
 		return fmt.Errorf("%s: %w", c.Rules, err)
 	}
-	tenants, n, err := c.replay(e, current, trial)
+	var currentLog, trialLog engine.AlertLog
+	tenants, n, err := c.replay(e, []*engine.Engine{current, trial}, []*engine.AlertLog{&currentLog, &trialLog})
 	if err != nil {
 		return err
 	}
@@ -96,7 +97,7 @@ func (c *backtestCmd) Run(e *env) error {
 		tenants = []string{c.Tenant}
 	}
 	rep := backtestReport{Rules: c.Rules, From: from, To: to, Events: n, Added: []backtestAlert{}, Removed: []backtestAlert{}}
-	was, now := fired(current, tenants, from, to), fired(trial, tenants, from, to)
+	was, now := fired(&currentLog, tenants, from, to), fired(&trialLog, tenants, from, to)
 	rep.Current, rep.Backtest = len(was), len(now)
 	for k, a := range now {
 		if _, ok := was[k]; !ok {
@@ -154,9 +155,10 @@ func parseWhen(flag, s string) (time.Time, error) {
 // errReplayed ends the replay at the last event of the journal.
 var errReplayed = errors.New("replayed")
 
-// replay applies every event of the journal, from the first, to both engines, and
-// returns the tenants created, in order, and the number of events.
-func (c *backtestCmd) replay(e *env, engines ...*engine.Engine) ([]string, uint64, error) {
+// replay applies every event of the journal, from the first, to each engine, recording
+// its alerts in its log, and returns the tenants created, in order, and the number of
+// events.
+func (c *backtestCmd) replay(e *env, engines []*engine.Engine, logs []*engine.AlertLog) ([]string, uint64, error) {
 	url := e.cfg.Journal
 	if c.NATS != "" {
 		url = c.NATS
@@ -197,9 +199,12 @@ func (c *backtestCmd) replay(e *env, engines ...*engine.Engine) ([]string, uint6
 	err = j.Consume(e.ctx, 1, func(batch []gt.Event) error {
 		for i := range batch {
 			ev := batch[i] // a fresh address per event, as the engine expects
-			for _, eng := range engines {
+			for i, eng := range engines {
 				// A refused event is refused the same way it was when it was applied live.
-				eng.Apply(&ev, &gt.Changes{})
+				var ch gt.Changes
+				if eng.Apply(&ev, &ch) == nil {
+					logs[i].Add(&ch)
+				}
 			}
 			n++
 			if ev.Type == gt.EventTenantCreate && !slices.Contains(tenants, ev.Tenant) {
@@ -242,13 +247,13 @@ func journalExists(e *env, url string) error {
 
 // fired returns the alerts of the tenants that fired and were active or fired within
 // [from, to) (a zero bound is open), keyed by tenant, rule, subject and firing time.
-func fired(eng *engine.Engine, tenants []string, from, to time.Time) map[string]backtestAlert {
+func fired(log *engine.AlertLog, tenants []string, from, to time.Time) map[string]backtestAlert {
 	in := func(t time.Time) bool {
 		return !t.IsZero() && (from.IsZero() || !t.Before(from)) && (to.IsZero() || t.Before(to))
 	}
 	out := map[string]backtestAlert{}
 	for _, t := range tenants {
-		for _, a := range eng.Alerts(t) {
+		for _, a := range log.Alerts(t) {
 			if a.FiredAt.IsZero() || !(in(a.ActiveAt) || in(a.FiredAt)) {
 				continue
 			}
