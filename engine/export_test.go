@@ -30,3 +30,11 @@ func SetRepriceMinLots(n int) int {
 	repriceMinLots = n
 	return old
 }
+
+// SetPrepareMinAlerts sets the fewest alerts opened by one event whose summaries and
+// evidence are gathered on several goroutines, and returns the previous value.
+func SetPrepareMinAlerts(n int) int {
+	old := prepareMinAlerts
+	prepareMinAlerts = n
+	return old
+}

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -619,4 +620,35 @@ func jsonOf(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestPreparedAlertsEqualSequential replays a history rich in alerts of every kind
+// (loans, collateral, devices, signals) with each alert's summary and evidence gathered
+// ahead on several goroutines, and requires every event's changes to be those of the
+// engine that gathers them one by one.
+func TestPreparedAlertsEqualSequential(t *testing.T) {
+	r := riskHistory(t)
+	changes := func(prepareMin int) []string {
+		old := engine.SetPrepareMinAlerts(prepareMin)
+		defer engine.SetPrepareMinAlerts(old)
+		e := engine.New()
+		var out []string
+		for i := range r.log {
+			var ch gt.Changes
+			err := e.Apply(&r.log[i], &ch)
+			out = append(out, fmt.Sprint(err)+string(sortedChanges(t, &ch)))
+		}
+		return out
+	}
+	seq, par := changes(1<<30), changes(1)
+	opened := 0
+	for i := range seq {
+		if seq[i] != par[i] {
+			t.Fatalf("event %d (%s): changes differ\n one by one %s\n ahead      %s", i, r.log[i].Type, seq[i], par[i])
+		}
+		opened += strings.Count(seq[i], `"state":"pending"`) + strings.Count(seq[i], `"fired_at"`)
+	}
+	if opened == 0 {
+		t.Fatal("the history opened no alert")
+	}
 }

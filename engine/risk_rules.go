@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -122,9 +123,19 @@ type outcome struct {
 	rule    *rules.Compiled
 	subject string
 	holds   bool
+	loan    int32 // index of its loan variable in ruleRun.loans, or -1 (vars.Loan is set when applied)
 	vars    rules.Vars
 	loans   []string
 	ev      evidenceOf
+	// For an outcome that opens an alert in a large run, its summary and evidence
+	// gathered ahead on every core (prepareAlerts).
+	prep *prepared
+}
+
+// prepared is the summary and evidence of an alert about to be opened.
+type prepared struct {
+	summary  string
+	evidence gt.Evidence
 }
 
 // evidenceOf names the evidence of an outcome, gathered only when it opens an alert.
@@ -161,12 +172,13 @@ func (ts *tenantState) evidence(e evidenceOf) gt.Evidence {
 
 // ruleRun is one evaluation of the rules over what changed.
 type ruleRun struct {
-	ts   *tenantState
-	now  time.Time
-	outs []outcome
-	vars rules.Vars // the variables of the evaluation in progress
-	key  []byte     // an open-alert key being looked up
-	loan rules.Loan // the loan of the loan subject being evaluated
+	ts    *tenantState
+	now   time.Time
+	outs  []outcome
+	loans []rules.Loan // copies of loan for the outcomes
+	vars  rules.Vars   // the variables of the evaluation in progress
+	key   []byte       // an open-alert key being looked up
+	loan  rules.Loan   // the loan of the loan subject being evaluated
 }
 
 // consider evaluates rule c for a subject, named by its kind's prefix ("loan:") and id,
@@ -183,11 +195,12 @@ func (r *ruleRun) consider(c *rules.Compiled, prefix, id string, vars *rules.Var
 		if loans == nil && ev.kind == evLoan {
 			loans = []string{ev.id}
 		}
+		o := outcome{rule: c, subject: prefix + id, holds: holds, loan: -1, vars: r.vars, loans: loans, ev: ev}
 		if r.vars.Loan == &r.loan {
-			l := r.loan
-			r.vars.Loan = &l
+			o.loan, o.vars.Loan = int32(len(r.loans)), nil
+			r.loans = append(r.loans, r.loan)
 		}
-		r.outs = append(r.outs, outcome{c, prefix + id, holds, r.vars, loans, ev})
+		r.outs = append(r.outs, o)
 	}
 }
 
@@ -204,7 +217,7 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 	x := ts.idx()
 	rs := ts.ruleSet()
 	now := ts.now()
-	r := &ruleRun{ts: ts, now: now}
+	r := &ruleRun{ts: ts, now: now, outs: x.outs[:0], loans: x.outLoans[:0]}
 	for _, key := range sorted(x.dirtySignals) {
 		s := ts.Risk.Signals[key]
 		x.eng.putSignal(ch, *s)
@@ -282,16 +295,24 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 	clear(x.dirtyDevices)
 	clear(x.dirtyPrices)
 	outs := r.outs
-	sort.Slice(outs, func(i, j int) bool {
-		if outs[i].rule.Rule.Name != outs[j].rule.Rule.Name {
-			return outs[i].rule.Rule.Name < outs[j].rule.Rule.Name
+	order := make([]int32, len(outs)) // sorted as indexes: an outcome is large to move
+	for i := range outs {
+		order[i] = int32(i)
+		if o := &outs[i]; o.loan >= 0 {
+			o.vars.Loan = &r.loans[o.loan]
 		}
-		return outs[i].subject < outs[j].subject
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		if c := strings.Compare(outs[i].rule.Rule.Name, outs[j].rule.Rule.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(outs[i].subject, outs[j].subject)
 	})
+	ts.prepareAlerts(outs)
 	ch.Alerts, ch.Actions = slices.Grow(ch.Alerts, len(outs)), slices.Grow(ch.Actions, len(outs))
 	x.eng.rows.reserve(ch, rowAlert, len(outs))
 	x.eng.rows.reserve(ch, rowAction, len(outs))
-	for i := range outs {
+	for _, i := range order {
 		o := &outs[i]
 		if o.holds {
 			ts.startAlert(o, ch)
@@ -299,6 +320,19 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 			ts.resolveAlert(ts.Risk.Open[string(r.openKey(o.rule.Rule.Name, "", o.subject))], ch)
 		}
 	}
+	// The buffers are kept for the next run, unless this one used little of them (a price
+	// crash grows them; the ticks after it should not keep that).
+	clear(outs)
+	clear(r.loans)
+	x.outs, x.outLoans = keep(outs), keep(r.loans)
+}
+
+// keep returns s emptied for reuse, or nil when less than a quarter of it was used.
+func keep[T any](s []T) []T {
+	if len(s) < cap(s)/4 {
+		return nil
+	}
+	return s[:0]
 }
 
 // runTimedRules evaluates the rules that read now over the subjects of their scopes,
@@ -577,13 +611,56 @@ func (ts *tenantState) collateralEvidence(id string) gt.Evidence {
 	return ev
 }
 
+// prepareMinAlerts is the number of alerts opened by one event from which their
+// summaries and evidence are gathered on every core.
+var prepareMinAlerts = 2048
+
+// prepareAlerts gathers the summary and evidence of the outcomes that open an alert, on
+// every core, when there are many (a price crash over a large book). Both only read
+// state that applying the outcomes does not change: the outcome's variables, and the
+// valuations, which no alert or action touches. A loan's evidence is gathered ahead only
+// when its index entry exists (looking one up may create it).
+func (ts *tenantState) prepareAlerts(outs []outcome) {
+	n := 0
+	for i := range outs {
+		if outs[i].holds {
+			n++
+		}
+	}
+	if n < prepareMinAlerts {
+		return
+	}
+	x := ts.idx()
+	prep := make([]prepared, len(outs))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(outs)/workers, (w+1)*len(outs)/workers
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				o := &outs[i]
+				if !o.holds || (o.ev.kind == evLoan && x.loans[o.ev.id] == nil) {
+					continue
+				}
+				p := &prep[i]
+				p.summary, p.evidence, o.prep = o.rule.Summary(&o.vars), ts.evidence(o.ev), p
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // startAlert opens a pending alert and fires it at once when the rule has no for.
 func (ts *tenantState) startAlert(o *outcome, ch *gt.Changes) {
 	x := ts.idx()
 	r := o.rule.Rule
+	p := o.prep
+	if p == nil {
+		p = &prepared{o.rule.Summary(&o.vars), ts.evidence(o.ev)}
+	}
 	a := &gt.Alert{ID: x.newID("al"), TenantID: ts.Tenant.ID, Rule: r.Name, RuleVersion: r.Version, Subject: o.subject,
 		Loans: o.loans, Severity: r.Severity, Action: r.Action, State: gt.AlertPending, Status: gt.AlertOpen,
-		Summary: o.rule.Summary(&o.vars), ActiveAt: ts.now(), Evidence: ts.evidence(o.ev), Seq: x.ev.Seq}
+		Summary: p.summary, ActiveAt: ts.now(), Evidence: p.evidence, Seq: x.ev.Seq}
 	if a.Loans == nil {
 		a.Loans = []string{}
 	}

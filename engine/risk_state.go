@@ -169,6 +169,8 @@ type riskIndex struct {
 	collRel     map[string][]string        // collateral -> release ids
 	pledges     map[string]map[string]bool // pledge identifier -> collateral ids
 	byAlert     map[string][]string        // alert id -> ids of the actions it raised, in order
+	outs        []outcome                  // the buffers of the rule runs, reused
+	outLoans    []rules.Loan
 	rules       *ruleSet
 	timers      timerHeap
 	// Per settle: what changed.
