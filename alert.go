@@ -87,8 +87,11 @@ type Alert struct {
 	ClosedAt    time.Time `json:"closed_at,omitzero"`
 	CloseReason string    `json:"close_reason,omitempty"`
 	Comment     string    `json:"comment,omitempty"`
-	Evidence    Evidence  `json:"evidence"`
-	Seq         uint64    `json:"seq" doc:"Journal sequence of the last change."`
+	// Evidence is recorded when the alert opens. A later row of the same alert from the
+	// engine leaves it out (the engine does not keep it), and the store keeps the
+	// recorded evidence.
+	Evidence Evidence `json:"evidence,omitzero"`
+	Seq      uint64   `json:"seq" doc:"Journal sequence of the last change."`
 }
 
 // AlertUpdate is the data of EventAlertAck and EventAlertClose.

@@ -7,7 +7,7 @@ import (
 )
 
 // AlertLog keeps the latest version of every alert and action in the Changes it is
-// given, as the store would: the engine itself keeps resolved alerts only as a status
+// given, as the store would (a row without evidence keeps the evidence recorded): the engine itself keeps resolved alerts only as a status
 // (Engine.Alerts lists those not resolved). Backtests and rule tests, which replay events
 // without a store, read what fired from here. The zero value is ready to use.
 type AlertLog struct {
@@ -22,6 +22,9 @@ func (l *AlertLog) Add(ch *gt.Changes) {
 	}
 	for _, a := range ch.Alerts {
 		a.Loans = slices.Clone(a.Loans)
+		if old, ok := l.alerts[a.TenantID][a.ID]; ok {
+			keepEvidence(&old, &a) // as the store keeps it
+		}
 		put(l.alerts, a.TenantID, a.ID, a)
 	}
 	for _, a := range ch.Actions {

@@ -144,10 +144,19 @@ func (x *rowIndex) release(ch *gt.Changes) {
 // putRow appends row to *rows, or replaces the row of the same key already there, and
 // returns its index.
 func putRow[T any](x *rowIndex, ch *gt.Changes, kind int, rows *[]T, key rowKey, row T) int {
+	return putRowKeep(x, ch, kind, rows, key, row, nil)
+}
+
+// putRowKeep is putRow; when it replaces a row, keep (if not nil) may first take from the
+// old row what the new one leaves out.
+func putRowKeep[T any](x *rowIndex, ch *gt.Changes, kind int, rows *[]T, key rowKey, row T, keep func(old, row *T)) int {
 	x.sync(ch)
 	if !x.fresh[kind] {
 		x.catchUp(ch, kind)
 		if i, ok := x.keys[kind][key]; ok {
+			if keep != nil {
+				keep(&(*rows)[i], &row)
+			}
 			(*rows)[i] = row
 			return i
 		}
@@ -185,9 +194,20 @@ func (e *Engine) putSignal(ch *gt.Changes, s gt.Signal) {
 	putRow(&e.rows, ch, rowSignal, &ch.Signals, signalKey(&s), s)
 }
 
+// putAlert puts an alert's row. The engine keeps an alert's evidence only until its
+// first row is put (the store keeps it from there: a row without evidence leaves the
+// stored evidence as it is), so a later row of the same alert in ch keeps the evidence of
+// the row it replaces.
 func (e *Engine) putAlert(ch *gt.Changes, a gt.Alert) {
 	a.Loans = append([]string{}, a.Loans...)
-	putRow(&e.rows, ch, rowAlert, &ch.Alerts, rowKey{tenant: a.TenantID, id: a.ID}, a)
+	putRowKeep(&e.rows, ch, rowAlert, &ch.Alerts, rowKey{tenant: a.TenantID, id: a.ID}, a, keepEvidence)
+}
+
+// keepEvidence gives row the evidence of old when it has none.
+func keepEvidence(old, row *gt.Alert) {
+	if row.Evidence.RuleVersion == 0 {
+		row.Evidence = old.Evidence
+	}
 }
 
 func (e *Engine) putAction(ch *gt.Changes, a gt.Action) {

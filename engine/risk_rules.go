@@ -669,10 +669,11 @@ func (ts *tenantState) startAlert(o *outcome, ch *gt.Changes) {
 	ts.Risk.Open[r.Name+"|"+o.subject] = a.ID
 	if r.For <= 0 {
 		ts.fire(a, ch)
-		return
+	} else {
+		ts.setTimer("fire|"+a.ID, a.ActiveAt.Add(r.For.Std()))
+		x.eng.putAlert(ch, *a)
 	}
-	ts.setTimer("fire|"+a.ID, a.ActiveAt.Add(r.For.Std()))
-	x.eng.putAlert(ch, *a)
+	a.Evidence = gt.Evidence{} // in the row, and from there in the store: the engine keeps no copy
 }
 
 // fireDue fires a pending alert whose for has elapsed (it would have been resolved had

@@ -65,12 +65,14 @@ func (r *riskState) fill() {
 	fillNil(&r.Inspections, f.Inspections)
 	fillNil(&r.Rules, f.Rules)
 	fillNil(&r.Timers, f.Timers)
-	// A snapshot taken before resolved alerts were settled still holds them.
+	// A snapshot taken before resolved alerts were settled, and before the engine left
+	// their evidence to the store, still holds them whole.
 	byAlert := map[string][]string{}
 	for id, a := range r.Actions {
 		byAlert[a.AlertID] = append(byAlert[a.AlertID], id)
 	}
 	for _, a := range r.Alerts {
+		a.Evidence = gt.Evidence{} // the store has it
 		if a.State == gt.AlertResolved {
 			r.settle(a, byAlert[a.ID])
 		}

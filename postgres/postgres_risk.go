@@ -70,7 +70,13 @@ func (t *docTable[T]) init() *docTable[T] {
 	}
 	cols := strings.Join(names, ", ")
 	key := strings.Join(t.KeyCols(), ", ")
-	set = append(set, "data = excluded.data")
+	data := "excluded.data"
+	for _, k := range t.Keep {
+		// A member the new document leaves out is taken from the stored one.
+		data = fmt.Sprintf("CASE WHEN excluded.data -> '%[1]s' IS NULL AND %[2]s.data -> '%[1]s' IS NOT NULL "+
+			"THEN %[3]s || jsonb_build_object('%[1]s', %[2]s.data -> '%[1]s') ELSE %[3]s END", k, t.Table, data)
+	}
+	set = append(set, "data = "+data)
 	t.upsert = fmt.Sprintf("INSERT INTO %s (%s, data) SELECT %[2]s, data::jsonb FROM %s ON CONFLICT (%s) DO UPDATE SET %s",
 		t.Table, cols, unnest(t.Cols, "data"), key, strings.Join(set, ", "))
 	if t.Set != nil {

@@ -39,6 +39,10 @@ type Doc[T any] struct {
 	Tenant func(r *T) *string // the record's tenant
 	UTC    func(r *T)         // converts the record's times to UTC
 	Set    *Set[T]            // a side table, or nil
+	// Keep names members of the JSON document that a record may leave out: writing a
+	// record without one keeps the stored record's (an alert's evidence, recorded when it
+	// opens and not repeated by the engine after).
+	Keep []string
 }
 
 // Set describes the side table of a Doc that holds a set of strings of each record,
@@ -243,6 +247,7 @@ var (
 		// The loans of each alert, for AlertQuery.Loan.
 		Set: &Set[gt.Alert]{Table: "alert_loans", Col: "loan_id",
 			Values: func(r *gt.Alert) []string { return r.Loans }},
+		Keep: []string{"evidence"},
 	}
 	Actions = Doc[gt.Action]{
 		Table: "actions", Noun: "action",

@@ -44,7 +44,13 @@ func (t *docTable[T]) init() *docTable[T] {
 			set = append(set, c.Name+" = excluded."+c.Name)
 		}
 	}
-	cols, params, set = append(cols, "data"), append(params, "?"), append(set, "data = excluded.data")
+	data := "excluded.data"
+	for _, k := range t.Keep {
+		// A member the new document leaves out is taken from the stored one.
+		data = fmt.Sprintf("CASE WHEN json_type(excluded.data, '$.%[1]s') IS NULL AND json_type(%[2]s.data, '$.%[1]s') IS NOT NULL "+
+			"THEN json_set(%[3]s, '$.%[1]s', %[2]s.data -> '$.%[1]s') ELSE %[3]s END", k, t.Table, data)
+	}
+	cols, params, set = append(cols, "data"), append(params, "?"), append(set, "data = "+data)
 	key := t.KeyCols()
 	t.upsert = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s", t.Table,
 		strings.Join(cols, ", "), strings.Join(params, ", "), strings.Join(key, ", "), strings.Join(set, ", "))

@@ -392,3 +392,31 @@ func versions(rs []gt.Rule) []int {
 	}
 	return out
 }
+
+// testAlertEvidenceKept writes an alert again without its evidence, as the engine does
+// after the alert opened, and expects the stored evidence kept with the new fields; an
+// alert written with evidence replaces it.
+func testAlertEvidenceKept(t *testing.T, s gt.Store) {
+	ctx := context.Background()
+	seedTenants(t, s, 1, tenantA)
+	c := riskChanges(tenantA, 2, time.UTC)
+	apply(t, s, c)
+	first := c.Alerts[0]
+	if first.Evidence.RuleVersion == 0 || len(first.Evidence.Readings) == 0 {
+		t.Fatalf("fixture alert has no evidence: %+v", first.Evidence)
+	}
+
+	later := first
+	later.State, later.FiredAt, later.Seq, later.Evidence = gt.AlertResolved, riskAt.Add(time.Hour), 3, gt.Evidence{}
+	other := c.Alerts[1]
+	other.Seq, other.Evidence = 3, gt.Evidence{Events: []uint64{3}, RuleVersion: 7}
+	apply(t, s, &gt.Changes{Seq: 3, Alerts: []gt.Alert{later, other}})
+	want := later
+	want.Evidence = first.Evidence
+	get(t, "Alert(written without evidence)", func() (*gt.Alert, error) { return s.Alert(ctx, tenantA, first.ID) }, &want)
+	get(t, "Alert(written with other evidence)", func() (*gt.Alert, error) { return s.Alert(ctx, tenantA, other.ID) }, &other)
+	page, err := s.Alerts(ctx, tenantA, gt.AlertQuery{State: gt.AlertResolved})
+	if err != nil || len(page) != 1 || page[0].Evidence.RuleVersion != first.Evidence.RuleVersion {
+		t.Errorf("Alerts(resolved) = %+v, %v; want the alert with its recorded evidence", page, err)
+	}
+}

@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) gt.Store) {
 		{"AtomicTelemetry", testAtomicTelemetry},
 		{"RiskRoundTrip", testRiskRoundTrip},
 		{"RiskReplace", testRiskReplace},
+		{"AlertEvidenceKept", testAlertEvidenceKept},
 		{"RiskNotFound", testRiskNotFound},
 		{"RiskIsolation", testRiskIsolation},
 		{"AtomicRisk", testAtomicRisk},
