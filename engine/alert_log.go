@@ -23,7 +23,7 @@ func (l *AlertLog) Add(ch *gt.Changes) {
 	for _, a := range ch.Alerts {
 		a.Loans = slices.Clone(a.Loans)
 		if old, ok := l.alerts[a.TenantID][a.ID]; ok {
-			keepEvidence(&old, &a) // as the store keeps it
+			a = keepEvidence(&old, a) // as the store keeps it
 		}
 		put(l.alerts, a.TenantID, a.ID, a)
 	}

@@ -147,15 +147,16 @@ func putRow[T any](x *rowIndex, ch *gt.Changes, kind int, rows *[]T, key rowKey,
 	return putRowKeep(x, ch, kind, rows, key, row, nil)
 }
 
-// putRowKeep is putRow; when it replaces a row, keep (if not nil) may first take from the
-// old row what the new one leaves out.
-func putRowKeep[T any](x *rowIndex, ch *gt.Changes, kind int, rows *[]T, key rowKey, row T, keep func(old, row *T)) int {
+// putRowKeep is putRow; when it replaces a row, keep (if not nil) returns the row to put
+// in its place, with what row leaves out taken from the old one. (Neither row nor old
+// escapes: the rows of every kind go through here.)
+func putRowKeep[T any](x *rowIndex, ch *gt.Changes, kind int, rows *[]T, key rowKey, row T, keep func(old *T, row T) T) int {
 	x.sync(ch)
 	if !x.fresh[kind] {
 		x.catchUp(ch, kind)
 		if i, ok := x.keys[kind][key]; ok {
 			if keep != nil {
-				keep(&(*rows)[i], &row)
+				row = keep(&(*rows)[i], row)
 			}
 			(*rows)[i] = row
 			return i
@@ -203,11 +204,12 @@ func (e *Engine) putAlert(ch *gt.Changes, a gt.Alert) {
 	putRowKeep(&e.rows, ch, rowAlert, &ch.Alerts, rowKey{tenant: a.TenantID, id: a.ID}, a, keepEvidence)
 }
 
-// keepEvidence gives row the evidence of old when it has none.
-func keepEvidence(old, row *gt.Alert) {
+// keepEvidence returns row with the evidence of old when it has none.
+func keepEvidence(old *gt.Alert, row gt.Alert) gt.Alert {
 	if row.Evidence.RuleVersion == 0 {
 		row.Evidence = old.Evidence
 	}
+	return row
 }
 
 func (e *Engine) putAction(ch *gt.Changes, a gt.Action) {
