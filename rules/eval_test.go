@@ -187,3 +187,44 @@ func TestSummaryFields(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryFixed checks that a "%.Nf".format([x]) part renders as CEL renders it (the
+// same call on [x] + [], which is not a list literal, goes through CEL), for doubles and
+// ints that format differently, and an expression that fails.
+func TestSummaryFixed(t *testing.T) {
+	var vars []*rules.Vars
+	for _, f := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1), 0.05, 0.15, 2.675, 0.8449999,
+		-3.25, 1e15, 1e21, 123456.789, 0.00049} {
+		v := fullVars()
+		v.Loan.LTV, v.Loan.DaysPastDue = f, int64(f*7)
+		vars = append(vars, v)
+	}
+	vars = append(vars, &rules.Vars{})
+	for _, x := range []string{"loan.ltv * 100.0", "loan.ltv", "loan.days_past_due", "device.rejected.tamper", "[loan.ltv][0]"} {
+		for _, prec := range []string{"0", "1", "3"} {
+			for _, q := range []string{`"`, `'`} {
+				fast, slow := rule("true"), rule("true")
+				format := q + "%." + prec + "f" + q
+				fast.Summary = "LTV {{ " + format + ".format([" + x + "]) }}%"
+				slow.Summary = "LTV {{ " + format + ".format([" + x + "] + []) }}%"
+				f, s := mustCompile(t, fast), mustCompile(t, slow)
+				if rules.FixedParts(f) != 1 || rules.FixedParts(s) != 0 {
+					t.Fatalf("%q: %d fixed parts, %q: %d; want 1 and 0", fast.Summary, rules.FixedParts(f), slow.Summary, rules.FixedParts(s))
+				}
+				for _, v := range vars {
+					if got, want := f.Summary(v), s.Summary(v); got != want {
+						t.Errorf("Summary(%q) = %q, want %q as CEL renders it", fast.Summary, got, want)
+					}
+				}
+			}
+		}
+	}
+	for _, summary := range []string{`{{ "%.1f %.1f".format([loan.ltv, loan.ltv]) }}`,
+		`{{ "%.1f".format([loan.ltv]) == "0.8" }}`, `{{ "%d".format([loan.days_past_due]) }}`} {
+		r := rule("true")
+		r.Summary = summary
+		if c := mustCompile(t, r); rules.FixedParts(c) != 0 {
+			t.Errorf("%s is rendered as a fixed part", summary)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,78 @@ type part struct {
 	text  string      // literal text when prog is nil, else the expression source
 	prog  cel.Program // nil for literal text
 	field *fieldPart  // the expression when it only reads a variable's field, such as loan.id
+	fixed *fixedPart  // the expression when it is "%.Nf".format([number])
+}
+
+// fixedPart is a "%.Nf".format([x]) part, the usual way to print a ratio: x is evaluated
+// alone and printed as CEL's format prints it, without building the list and parsing the
+// format string on every alert.
+type fixedPart struct {
+	x    cel.Program // the number
+	prec int
+}
+
+// fixedFormat matches the source of a "%.Nf".format([x]) part; fixedPartOf confirms the
+// shape on the syntax tree.
+var fixedFormat = regexp.MustCompile(`^\s*(?:"%\.(\d)f"|'%\.(\d)f')\s*\.\s*format\s*\(\s*\[(.*)\]\s*\)\s*$`)
+
+// fixedPartOf returns the fixedPart of an expression of the form "%.Nf".format([x]) where
+// x is a double, int or uint, and nil for any other expression.
+func fixedPartOf(env *cel.Env, e celast.Expr, src string) *fixedPart {
+	m := fixedFormat.FindStringSubmatch(src)
+	if m == nil || e.Kind() != celast.CallKind {
+		return nil
+	}
+	call := e.AsCall()
+	if call.FunctionName() != "format" || !call.IsMemberFunction() || call.Target().Kind() != celast.LiteralKind ||
+		call.Target().AsLiteral() != types.String("%."+m[1]+m[2]+"f") ||
+		len(call.Args()) != 1 || call.Args()[0].Kind() != celast.ListKind || call.Args()[0].AsList().Size() != 1 {
+		return nil
+	}
+	ast, iss := env.Compile(m[3])
+	if iss != nil && iss.Err() != nil {
+		return nil
+	}
+	switch ast.OutputType() {
+	case cel.DoubleType, cel.IntType, cel.UintType:
+	default:
+		return nil
+	}
+	prog, err := program(env, ast)
+	if err != nil {
+		return nil
+	}
+	prec, _ := strconv.Atoi(m[1] + m[2])
+	return &fixedPart{x: prog, prec: prec}
+}
+
+// render prints the number as CEL's format does with %.Nf, or reports false when the
+// number does not evaluate (the whole expression then renders the error).
+func (f *fixedPart) render(act activation) (string, bool) {
+	out, _, err := f.x.Eval(act)
+	if err != nil {
+		return "", false
+	}
+	var x float64
+	switch v := out.(type) {
+	case types.Double:
+		x = float64(v)
+	case types.Int:
+		x = float64(v)
+	case types.Uint:
+		x = float64(v)
+	default:
+		return "", false
+	}
+	switch {
+	case math.IsNaN(x):
+		return "NaN", true
+	case math.IsInf(x, 1):
+		return "Infinity", true
+	case math.IsInf(x, -1):
+		return "-Infinity", true
+	}
+	return strconv.FormatFloat(x, 'f', f.prec, 64), true
 }
 
 // fieldPart reads one field of a variable, such as loan.id, as CEL would: most summary
@@ -124,7 +197,8 @@ func compileSummary(env *cel.Env, s string) ([]part, error) {
 		if err != nil {
 			return nil, gt.FieldErrorf("summary", "%v", err)
 		}
-		parts = append(parts, part{text: strings.TrimSpace(src), prog: prog, field: fieldPartOf(ast.NativeRep().Expr())})
+		parts = append(parts, part{text: strings.TrimSpace(src), prog: prog, field: fieldPartOf(ast.NativeRep().Expr()),
+			fixed: fixedPartOf(env, ast.NativeRep().Expr(), src)})
 		rest = rest[i+2+j+2:]
 	}
 	return parts, nil
@@ -157,6 +231,12 @@ func (c *Compiled) Summary(v *Vars) string {
 		if p.field != nil {
 			b.WriteString(p.field.render(v))
 			continue
+		}
+		if p.fixed != nil {
+			if out, ok := p.fixed.render(act); ok {
+				b.WriteString(out)
+				continue
+			}
 		}
 		out, _, err := p.prog.Eval(act)
 		if err != nil {
