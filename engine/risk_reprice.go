@@ -91,7 +91,7 @@ func (ts *tenantState) noteFast(cr *collRef, v *gt.Valuation, si *sourceInfo, no
 	if c == nil || c.Inventory == nil || v.Price == nil || ts.disabledRepricing() {
 		return
 	}
-	if ls := ts.Risk.Lots[c.ID]; ls == nil || !ls.Below.IsZero() || !ls.Above.IsZero() || !ls.Apart.IsZero() {
+	if ts.Risk.Lots[c.ID] != nil { // a dwell is holding
 		return
 	}
 	pol := ts.policy()

@@ -342,10 +342,10 @@ func (e *Engine) detectCollateral(ts *tenantState, c *gt.Collateral, v *gt.Valua
 		return ev
 	}
 	if c.Inventory != nil {
-		ls := ts.Risk.Lots[c.ID]
-		if ls == nil {
-			ls = &lotState{}
-			ts.Risk.Lots[c.ID] = ls
+		// Most lots hold no dwell: their state is kept only while one is holding.
+		var ls lotState
+		if held := ts.Risk.Lots[c.ID]; held != nil {
+			ls = *held
 		}
 		fresh := v.ObservedQuantity != nil && v.Trust > 0
 		tol := ts.policy().OutflowTolerance * v.BookQuantity
@@ -370,6 +370,17 @@ func (e *Engine) detectCollateral(ts *tenantState, c *gt.Collateral, v *gt.Valua
 			return math.Abs(a.Quantity-b.Quantity) / math.Max(b.Quantity, 1e-9),
 				a.Kind + " says " + fmtQty(a.Quantity, v.Unit) + ", " + b.Kind + " says " + fmtQty(b.Quantity, v.Unit)
 		}, evidence, "sources agree")
+		switch held := ts.Risk.Lots[c.ID]; {
+		case ls == lotState{}:
+			if held != nil {
+				delete(ts.Risk.Lots, c.ID)
+			}
+		case held != nil:
+			*held = ls
+		default:
+			kept := ls
+			ts.Risk.Lots[c.ID] = &kept
+		}
 		if ts.idx().staticColl[c.ID] {
 			ts.relatedParty(c, "collateral:"+c.ID)
 		}

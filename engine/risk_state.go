@@ -16,7 +16,7 @@ import (
 // riskState is what the risk engine (SPEC §6) keeps of one tenant. It is part of the
 // snapshot; the indexes beside it (riskIndex) are rebuilt from master data on restore.
 type riskState struct {
-	Lots        map[string]*lotState      `json:"lots"`    // inventory lots by collateral id
+	Lots        map[string]*lotState      `json:"lots"`    // inventory lots holding a dwell, by collateral id
 	Devices     map[string]*devRisk       `json:"devices"` // detector state by device id
 	Herds       map[string]*herdState     `json:"herds"`   // livestock by collateral id
 	Commodities map[string]*commodity     `json:"commodities"`
@@ -65,6 +65,11 @@ func (r *riskState) fill() {
 	fillNil(&r.Inspections, f.Inspections)
 	fillNil(&r.Rules, f.Rules)
 	fillNil(&r.Timers, f.Timers)
+	for id, ls := range r.Lots {
+		if *ls == (lotState{}) {
+			delete(r.Lots, id) // an older snapshot kept every lot's
+		}
+	}
 	// A snapshot taken before resolved alerts were settled, and before the engine left
 	// their evidence to the store, still holds them whole.
 	byAlert := map[string][]string{}
@@ -348,11 +353,6 @@ func (ts *tenantState) indexCollateral(old, c *gt.Collateral) {
 		commodity = c.Inventory.Commodity
 	}
 	x.listLot(cr, commodity)
-	if c.Inventory != nil {
-		if ts.Risk.Lots[c.ID] == nil {
-			ts.Risk.Lots[c.ID] = &lotState{}
-		}
-	}
 	if c.Crop != nil {
 		addTo(x.cropsOf, c.Crop.Crop, c.ID) // a crop is priced as its commodity
 	}
