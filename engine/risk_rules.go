@@ -770,7 +770,9 @@ func (ts *tenantState) resolveAlert(id string, ch *gt.Changes) {
 	x := ts.idx()
 	now := ts.now()
 	delete(ts.Risk.Open, a.Rule+"|"+a.Subject)
-	ts.clearTimer("fire|" + a.ID)
+	if a.State == gt.AlertPending { // a firing alert's timer is spent
+		ts.clearTimer("fire|" + a.ID)
+	}
 	a.State, a.ResolvedAt, a.Seq = gt.AlertResolved, now, x.ev.Seq
 	x.eng.putAlert(ch, *a)
 	for _, aid := range x.byAlert[a.ID] { // resolving adds no action
