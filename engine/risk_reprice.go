@@ -492,44 +492,8 @@ func (ts *tenantState) remeasureParallel(w int, ch *gt.Changes) {
 // would be the one it had, which the open alerts already reflect.
 func (ts *tenantState) runRepricedLoanRules(rs *ruleSet, r *ruleRun) {
 	x := ts.idx()
-	workers := runtime.GOMAXPROCS(0)
-	if len(x.fastEval) < repriceMinLots || workers < 2 {
-		ts.evalRepriced(rs, r, x.fastEval)
-		return
-	}
-	// On every core: each range of loans into a run of its own (the rules only read the
-	// engine's state, and each loan's bookkeeping is its own), then the outcomes in
-	// range order. runRules sorts them before applying them.
-	for len(x.evalRuns) < workers {
-		x.evalRuns = append(x.evalRuns, &ruleRun{})
-	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*len(x.fastEval)/workers, (w+1)*len(x.fastEval)/workers
-		wr := x.evalRuns[w]
-		*wr = ruleRun{ts: ts, now: r.now, outs: wr.outs[:0], loans: wr.loans[:0], key: wr.key}
-		wg.Go(func() { ts.evalRepriced(rs, wr, x.fastEval[lo:hi]) })
-	}
-	wg.Wait()
-	for _, wr := range x.evalRuns[:workers] {
-		base := int32(len(r.loans))
-		r.loans = append(r.loans, wr.loans...)
-		for _, o := range wr.outs {
-			if o.loan >= 0 {
-				o.loan += base
-			}
-			r.outs = append(r.outs, o)
-		}
-		clear(wr.outs)
-		wr.outs, wr.loans, wr.ts = keep(wr.outs), keep(wr.loans), nil
-	}
-}
-
-// evalRepriced evaluates the loan rules of the repriced loans fes into r.
-func (ts *tenantState) evalRepriced(rs *ruleSet, r *ruleRun, fes []fastEval) {
-	x := ts.idx()
 	cs := rs.scope[rules.ScopeLoan]
-	for _, fe := range fes {
+	for _, fe := range x.fastEval {
 		lref := fe.ref
 		all := lref.ruleGen != rs.gen || lref.evalRec != lref.l || lref.evalRec == nil
 		var vars rules.Vars

@@ -178,7 +178,6 @@ type riskIndex struct {
 	byAlert     map[string][]string        // alert id -> ids of the actions it raised, in order
 	outs        []outcome                  // the buffers of the rule runs, reused
 	outLoans    []rules.Loan
-	evalRuns    []*ruleRun // the runs of repriced loans' rules on every core, reused
 	rules       *ruleSet
 	timers      timerHeap
 	// Per settle: what changed.
