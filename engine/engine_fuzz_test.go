@@ -310,6 +310,10 @@ func FuzzRestore(f *testing.F) {
 		`{"format":1,"seq":3,"now":"2026-03-02T08:03:00Z","tenants":{"bank-a":{"tenant":{"id":"bank-a","name":"Bank A"},"parties":null,"loans":{}}},` +
 			`"secrets":{"bank-a":{"key:admin":"x"},"bank-z":{}}}`,
 		`{"format":1,"tenants":{"x":null}}`, `{"format":2}`, `{"format":"1"}`, `[]`, `null`, ``,
+		// Null entries where the restore reads every entry (older snapshots are migrated).
+		`{"format":3,"tenants":{"t":{"tenant":{"id":"t","name":"T"},"risk":{"lots":{"l":null}}}}}`,
+		`{"format":3,"tenants":{"t":{"tenant":{"id":"t","name":"T"},"risk":{"alerts":{"a":null}}}}}`,
+		`{"format":3,"tenants":{"t":{"tenant":{"id":"t","name":"T"},"risk":{"actions":{"x":null}}}}}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -542,7 +542,6 @@ func TestResolvedAlertsAreSettled(t *testing.T) {
 		u    gt.AlertUpdate
 		want string
 	}{
-		{"no copy", gt.AlertUpdate{ID: stored.ID}, gt.ECONFLICT},
 		{"a stale copy", gt.AlertUpdate{ID: stored.ID, Alert: &stale}, gt.ECONFLICT},
 		{"another alert's copy", gt.AlertUpdate{ID: "al-000000000001-0001", Alert: stored}, gt.EINVALID},
 		{"an unknown alert", gt.AlertUpdate{ID: "al-999999999999-0001"}, gt.ENOTFOUND},
@@ -577,13 +576,23 @@ func TestResolvedAlertsAreSettled(t *testing.T) {
 	if _, err := r.apply(gt.EventAlertAck, "bank-a", gt.AlertUpdate{ID: stored.ID, Alert: r.storeAlert("bank-a", stored.ID)}); code(err) != gt.ECONFLICT {
 		t.Errorf("ack after a restore: %v, want conflict (already acknowledged)", err)
 	}
+	// Closed with the copy the API sends, without its evidence (the store keeps it).
+	noEvidence := *r.storeAlert("bank-a", stored.ID)
+	noEvidence.Evidence = gt.Evidence{}
 	if _, err := r.apply(gt.EventAlertClose, "bank-a", gt.AlertUpdate{ID: stored.ID, Reason: gt.CloseCured,
-		Alert: r.storeAlert("bank-a", stored.ID)}); err != nil {
+		Alert: &noEvidence}); err != nil {
 		t.Fatalf("close after a restore: %v", err)
 	}
 	if got := r.storeAlert("bank-a", stored.ID); got.Status != gt.AlertClosed || got.CloseReason != gt.CloseCured ||
 		got.AckedBy != "tester" || jsonOf(t, got.Evidence) != jsonOf(t, stored.Evidence) {
 		t.Errorf("closed alert = %+v, want closed, still acknowledged, with its evidence", got)
+	}
+	// Nothing is kept of a resolved alert once closed; an update names it closed.
+	if _, err := r.apply(gt.EventAlertAck, "bank-a", gt.AlertUpdate{ID: stored.ID, Alert: r.storeAlert("bank-a", stored.ID)}); code(err) != gt.ECONFLICT {
+		t.Errorf("ack of the closed resolved alert: %v, want conflict", err)
+	}
+	if snap, err := r.e.Snapshot(); err != nil || strings.Contains(string(snap), stored.ID) {
+		t.Errorf("the snapshot still names closed resolved alert %s (%v)", stored.ID, err)
 	}
 
 	// A snapshot of an engine that kept resolved alerts whole: they are settled on restore.
@@ -650,5 +659,35 @@ func TestPreparedAlertsEqualSequential(t *testing.T) {
 	}
 	if opened == 0 {
 		t.Fatal("the history opened no alert")
+	}
+}
+
+// TestResolvedAlertAckJournaledWithoutCopy replays an acknowledgement and a closure of a
+// resolved alert as they were journaled before updates carried the store's copy: the
+// engine accepts them, changing only the status it keeps (the store then written holds
+// their rows), and a later update with the store's copy agrees with it.
+func TestResolvedAlertAckJournaledWithoutCopy(t *testing.T) {
+	r := loanRig(t, 0.5)
+	r.now = r.now.Add(time.Minute)
+	r.setLTV(0.81)
+	mc := r.actions(gt.ActionMarginCall)[0]
+	r.wait(time.Hour)
+	r.setLTV(0.5)
+	stored := r.storeAlert("bank-a", mc.AlertID)
+	ch, err := r.apply(gt.EventAlertAck, "bank-a", gt.AlertUpdate{ID: stored.ID})
+	if err != nil || len(ch.Alerts) != 0 {
+		t.Fatalf("ack without a copy: %v, rows %+v; want accepted, no row", err, ch.Alerts)
+	}
+	if _, err := r.apply(gt.EventAlertAck, "bank-a", gt.AlertUpdate{ID: stored.ID}); gt.ErrorCode(err) != gt.ECONFLICT {
+		t.Errorf("second ack without a copy: %v, want conflict", err)
+	}
+	// The store as the engine of the time wrote it: acknowledged at the ack's sequence.
+	inStore := *stored
+	inStore.Status, inStore.AckedBy, inStore.AckedAt, inStore.Seq = gt.AlertAcknowledged, "tester", r.now, r.seq-1
+	if _, err := r.apply(gt.EventAlertClose, "bank-a", gt.AlertUpdate{ID: stored.ID, Reason: gt.CloseCured, Alert: &inStore}); err != nil {
+		t.Errorf("close with the store's copy: %v", err)
+	}
+	if _, err := r.apply(gt.EventAlertClose, "bank-a", gt.AlertUpdate{ID: stored.ID, Reason: gt.CloseCured}); gt.ErrorCode(err) != gt.ENOTFOUND {
+		t.Errorf("close without a copy of an alert closed and forgotten: %v, want not found", err)
 	}
 }

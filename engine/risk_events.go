@@ -43,14 +43,17 @@ func (e *Engine) applyAlertUpdate(ts *tenantState, ev *gt.Event, ch *gt.Changes,
 	a := ts.Risk.Alerts[u.ID]
 	settled, isSettled := ts.Risk.Settled[u.ID]
 	if a == nil && !isSettled {
+		if u.Alert != nil && u.Alert.Status == gt.AlertClosed {
+			return errorf(gt.ECONFLICT, "alert %q is closed", u.ID) // resolved and closed: nothing is kept of it
+		}
 		return errorf(gt.ENOTFOUND, "alert %q not found", u.ID)
 	}
 	if a == nil {
 		// Resolved: the engine kept its status, the update carries the store's copy.
-		if settled.Status == gt.AlertClosed {
-			return errorf(gt.ECONFLICT, "alert %q is closed", u.ID)
+		if u.Alert == nil {
+			return ts.updateSettled(&u, settled, ev, closing)
 		}
-		if u.Alert == nil || u.Alert.Seq != settled.Seq || u.Alert.State != gt.AlertResolved {
+		if u.Alert.Seq != settled.Seq || u.Alert.State != gt.AlertResolved {
 			return errorf(gt.ECONFLICT, "alert %q changed since it was read; read it again", u.ID)
 		}
 		cp := *u.Alert
@@ -75,8 +78,27 @@ func (e *Engine) applyAlertUpdate(ts *tenantState, ev *gt.Event, ch *gt.Changes,
 	a.Seq = ev.Seq
 	e.putAlert(ch, *a)
 	if isSettled {
-		ts.Risk.Settled[a.ID] = settledAlert{Seq: a.Seq, Status: a.Status}
+		ts.Risk.settleStatus(a.ID, settledAlert{Seq: a.Seq, Status: a.Status})
 	}
+	return nil
+}
+
+// updateSettled applies to a resolved alert an acknowledgement or closure journaled
+// before updates carried the store's copy of the alert: the store written then holds the
+// row it made, so only the status the engine keeps changes.
+func (ts *tenantState) updateSettled(u *gt.AlertUpdate, s settledAlert, ev *gt.Event, closing bool) error {
+	switch {
+	case s.Status == gt.AlertClosed:
+		return errorf(gt.ECONFLICT, "alert %q is closed", u.ID)
+	case closing:
+		s.Status = gt.AlertClosed
+	case s.Status == gt.AlertAcknowledged:
+		return errorf(gt.ECONFLICT, "alert %q is already acknowledged", u.ID)
+	default:
+		s.Status = gt.AlertAcknowledged
+	}
+	s.Seq = ev.Seq
+	ts.Risk.settleStatus(u.ID, s)
 	return nil
 }
 

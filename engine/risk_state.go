@@ -65,6 +65,9 @@ func (r *riskState) fill() {
 	fillNil(&r.Inspections, f.Inspections)
 	fillNil(&r.Rules, f.Rules)
 	fillNil(&r.Timers, f.Timers)
+	dropNil(r.Lots)
+	dropNil(r.Alerts)
+	dropNil(r.Actions)
 	for id, ls := range r.Lots {
 		if *ls == (lotState{}) {
 			delete(r.Lots, id) // an older snapshot kept every lot's
@@ -94,14 +97,33 @@ type settledAlert struct {
 
 // settle moves a resolved alert out of memory, with those of its actions that nothing
 // can change any more: all but a request for inspection not yet done (its inspection
-// completes it). What an engine holds thus grows with the alerts open, not with every
-// alert ever raised.
+// completes it). What an engine holds thus grows with the alerts open, plus a status for
+// each resolved alert not yet closed.
 func (r *riskState) settle(a *gt.Alert, actions []string) {
 	delete(r.Alerts, a.ID)
-	r.Settled[a.ID] = settledAlert{Seq: a.Seq, Status: a.Status}
+	r.settleStatus(a.ID, settledAlert{Seq: a.Seq, Status: a.Status})
 	for _, id := range actions {
 		if act := r.Actions[id]; act != nil && !pendingInspection(act) {
 			delete(r.Actions, id)
+		}
+	}
+}
+
+// settleStatus records the status of a resolved alert; of a closed one, which nothing
+// can change, nothing is kept (an update naming it carries the store's copy, closed).
+func (r *riskState) settleStatus(id string, s settledAlert) {
+	if s.Status == gt.AlertClosed {
+		delete(r.Settled, id)
+		return
+	}
+	r.Settled[id] = s
+}
+
+// dropNil deletes the nil entries of m (a snapshot written by hand may hold some).
+func dropNil[V any](m map[string]*V) {
+	for k, v := range m {
+		if v == nil {
+			delete(m, k)
 		}
 	}
 }

@@ -179,7 +179,11 @@ func (s *Server) updateAlert(ctx context.Context, typ gt.EventType, u gt.AlertUp
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	u.Alert = cur // the engine keeps only the status of a resolved alert
+	// The engine keeps only the status of a resolved alert; the evidence stays in the
+	// store (a row without it keeps the stored one), and out of the journal event.
+	cp := *cur
+	cp.Evidence = gt.Evidence{}
+	u.Alert = &cp
 	if err := u.Validate(typ == gt.EventAlertClose); err != nil {
 		return nil, s.problem(ctx, err)
 	}

@@ -90,12 +90,15 @@ func (t *docTable[T]) init() *docTable[T] {
 
 // queue adds the upsert of every record of rs to b, and the replacement of their sets,
 // with a label for each statement that names it in errors. Of records of rs with the
-// same key, the last is written.
+// same key, the last is written, with what it leaves out of Keep from the earlier ones.
 func (t *docTable[T]) queue(b *pgx.Batch, labels []string, rs []T) ([]string, error) {
 	if len(rs) == 0 {
 		return labels, nil
 	}
-	rs = t.dedupe(rs)
+	rs, err := t.dedupe(rs)
+	if err != nil {
+		return labels, err
+	}
 	n := len(rs)
 	cols := make([]any, len(t.Cols))
 	for i, c := range t.Cols {
@@ -141,22 +144,26 @@ func (t *docTable[T]) queue(b *pgx.Batch, labels []string, rs []T) ([]string, er
 
 // dedupe returns rs with one record per key, the last given, at the place of the
 // first. PostgreSQL refuses to update a row twice in one statement.
-func (t *docTable[T]) dedupe(rs []T) []T {
+func (t *docTable[T]) dedupe(rs []T) ([]T, error) {
 	if len(rs) < 2 {
-		return rs
+		return rs, nil
 	}
 	seen := make(map[string]int, len(rs))
 	out := make([]T, 0, len(rs))
 	for i := range rs {
 		k := fmt.Sprintf("%#v", t.Values(&rs[i])[:t.Key])
 		if j, ok := seen[k]; ok {
-			out[j] = rs[i]
+			r, err := t.Replace(&out[j], rs[i]) // what the later row leaves out, as an upsert keeps it
+			if err != nil {
+				return nil, err
+			}
+			out[j] = r
 			continue
 		}
 		seen[k] = len(out)
 		out = append(out, rs[i])
 	}
-	return out
+	return out, nil
 }
 
 // makeArray returns an empty array of a column type with room for n values.

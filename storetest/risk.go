@@ -419,4 +419,14 @@ func testAlertEvidenceKept(t *testing.T, s gt.Store) {
 	if err != nil || len(page) != 1 || page[0].Evidence.RuleVersion != first.Evidence.RuleVersion {
 		t.Errorf("Alerts(resolved) = %+v, %v; want the alert with its recorded evidence", page, err)
 	}
+
+	// A new alert's two rows in one write, the second without evidence.
+	opened := first
+	opened.ID, opened.Seq = "al-0009", 4
+	fired := opened
+	fired.State, fired.Evidence = gt.AlertFiring, gt.Evidence{}
+	apply(t, s, &gt.Changes{Seq: 4, Alerts: []gt.Alert{opened, fired}})
+	want = fired
+	want.Evidence = opened.Evidence
+	get(t, "Alert(opened and fired in one write)", func() (*gt.Alert, error) { return s.Alert(ctx, tenantA, opened.ID) }, &want)
 }
