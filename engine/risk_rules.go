@@ -707,11 +707,11 @@ func (ts *tenantState) fire(a *gt.Alert, ch *gt.Changes) {
 			if act.CureBy.IsZero() || cure.Before(act.CureBy) {
 				act.CureBy = cure
 			}
-			nl := *lr
-			nl.MarginCall = &gt.MarginCall{ActionID: act.ID, Opened: now, CureBy: cure}
-			nl.Seq, nl.At = x.ev.Seq, now
-			ts.setLoanRisk(lid, &nl)
-			x.eng.putLoanRiskOf(ch, x.loan(ts, lid), nl)
+			// In place, as measure updates it: rows hold copies (and a margin call of
+			// their own).
+			lr.MarginCall = &gt.MarginCall{ActionID: act.ID, Opened: now, CureBy: cure}
+			lr.Seq, lr.At = x.ev.Seq, now
+			x.eng.putLoanRiskOf(ch, x.loan(ts, lid), *lr)
 		}
 		if !act.CureBy.IsZero() {
 			ts.setTimer("cure|"+act.ID, act.CureBy)
@@ -803,17 +803,15 @@ func (ts *tenantState) endMarginCall(act *gt.Action, escalated bool, ch *gt.Chan
 		if lr == nil || lr.MarginCall == nil || lr.MarginCall.ActionID != act.ID {
 			continue
 		}
-		nl := *lr
 		if escalated {
-			mc := *lr.MarginCall
+			mc := *lr.MarginCall // rows already put share the old one
 			mc.Escalated = true
-			nl.MarginCall = &mc
+			lr.MarginCall = &mc
 		} else {
-			nl.MarginCall = nil
+			lr.MarginCall = nil
 		}
-		nl.Seq, nl.At = x.ev.Seq, ts.now()
-		ts.setLoanRisk(lid, &nl)
-		x.eng.putLoanRiskOf(ch, x.loan(ts, lid), nl)
+		lr.Seq, lr.At = x.ev.Seq, ts.now()
+		x.eng.putLoanRiskOf(ch, x.loan(ts, lid), *lr)
 	}
 }
 

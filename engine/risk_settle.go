@@ -156,8 +156,8 @@ func (ts *tenantState) measure(r *loanRef, ch *gt.Changes) bool {
 	if !m.changed {
 		return false
 	}
-	// The stored metrics are updated in place: rows hold copies, and a margin call
-	// replaces them (fire, endMarginCall).
+	// The stored metrics are updated in place (as fire and endMarginCall do): rows hold
+	// copies.
 	prev := r.lr
 	if prev == nil {
 		prev = new(gt.LoanRisk)

@@ -266,7 +266,7 @@ type collRef struct {
 }
 
 // loanRef is collRef for a loan: l is ts.Loans[id] and lr is ts.Risk.Loans[id], kept by
-// whoever replaces either (setLoan, setLoanRisk); colls are the loan's collateral,
+// whoever replaces either (setLoan, measure); colls are the loan's collateral,
 // sorted by id.
 type loanRef struct {
 	id    string
@@ -309,12 +309,6 @@ func (x *riskIndex) loan(ts *tenantState, id string) *loanRef {
 func (ts *tenantState) setLoan(l *gt.Loan) {
 	ts.Loans[l.ID] = l
 	ts.idx().loan(ts, l.ID).l = l
-}
-
-// setLoanRisk stores new metrics of a loan in place of the stored ones.
-func (ts *tenantState) setLoanRisk(id string, lr *gt.LoanRisk) {
-	ts.Risk.Loans[id] = lr
-	ts.idx().loan(ts, id).lr = lr
 }
 
 // cmpColl orders collateral references by id.
