@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,8 +67,8 @@ func start(t *testing.T) *system {
 	return startAt(t, time.Now().UTC().Truncate(time.Minute).Add(time.Hour))
 }
 
-// startAt starts the system with its clock at t0.
-func startAt(t *testing.T, t0 time.Time) *system {
+// startAt starts the system with its clock at t0; opts change the API's options.
+func startAt(t *testing.T, t0 time.Time, opts ...func(*httpapi.Options)) *system {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -95,7 +96,11 @@ func startAt(t *testing.T, t0 time.Time) *system {
 	}
 	reg := prometheus.NewRegistry()
 	s := &system{t: t, node: n, store: st, j: j, clock: clk}
-	s.srv = httptest.NewServer(httpapi.New(httpapi.Options{Node: n, Store: st, Gatherer: reg, Registerer: reg, Ingest: svc}))
+	o := httpapi.Options{Node: n, Store: st, Gatherer: reg, Registerer: reg, Ingest: svc}
+	for _, f := range opts {
+		f(&o)
+	}
+	s.srv = httptest.NewServer(httpapi.New(o))
 	var once sync.Once
 	s.stop = func() {
 		once.Do(func() {
@@ -489,4 +494,66 @@ func (s *system) storeActions() []gt.Action {
 		out[i], out[j] = out[j], out[i]
 	}
 	return out
+}
+
+// staleOnce is a store whose first read of one alert returns it as it was before its last
+// change, as a store that has not yet projected the engine's latest rows would.
+type staleOnce struct {
+	gt.Store
+	id    string
+	stale *gt.Alert
+	done  atomic.Bool
+}
+
+func (s *staleOnce) Alert(ctx context.Context, tenant, id string) (*gt.Alert, error) {
+	if id == s.id && s.stale != nil && s.done.CompareAndSwap(false, true) {
+		cp := *s.stale
+		return &cp, nil
+	}
+	return s.Store.Alert(ctx, tenant, id)
+}
+
+// TestAckRetriesAfterTheStoreCatchesUp acknowledges a resolved alert through the API
+// while the store still shows it firing: the engine refuses the stale copy, and the API
+// reads the alert again and succeeds.
+func TestAckRetriesAfterTheStoreCatchesUp(t *testing.T) {
+	var wrapped *staleOnce
+	s := startAt(t, time.Now().UTC().Truncate(time.Minute).Add(time.Hour), func(o *httpapi.Options) {
+		wrapped = &staleOnce{Store: o.Store}
+		o.Store = wrapped
+	})
+	t0 := s.clock.Now()
+	s.call("POST", "/api/v1/records", s.key, map[string]any{
+		"parties": []map[string]any{{"id": "trader", "name": "Trader", "roles": []string{"borrower"}}},
+		"sites":   []map[string]any{{"id": "wh1", "name": "Warehouse", "kind": "warehouse", "boundary": polygon(120.31, 36.08)}},
+		"loans": []map[string]any{{"id": "loan-a", "borrower_id": "trader", "product": "inventory",
+			"principal":  map[string]any{"amount": 500_000_000, "currency": "USD"},
+			"start_date": t0.Add(-30 * 24 * time.Hour), "maturity_date": t0.Add(180 * 24 * time.Hour)}},
+		"collateral": []map[string]any{{"id": "lot-a", "kind": "inventory_lot", "allocations": []map[string]any{{"loan_id": "loan-a", "share": 1}},
+			"inventory": map[string]any{"commodity": "copper", "quantity": 1000, "unit": "t", "site_id": "wh1"}}},
+	}, nil)
+	price := func(minor int64) {
+		s.clock.Add(time.Minute)
+		s.call("POST", "/api/v1/prices", s.key, map[string]any{"ticks": []map[string]any{{"commodity": "copper", "at": s.clock.Now(),
+			"unit": "t", "price": map[string]any{"amount": minor, "currency": "USD"}}}}, nil)
+	}
+	price(500_000) // 1000 t at 5,000 USD, 15% floor and the unmonitored cap: LTV 147%
+	firing := s.firingAlert("ltv_margin_call", "loan:loan-a")
+	if firing == nil {
+		t.Fatal("no margin call fired")
+	}
+	price(2_000_000) // LTV 37%: resolved
+	var now gt.Alert
+	if code := s.call("GET", "/api/v1/alerts/"+firing.ID, s.key, nil, &now); code != 200 || now.State != gt.AlertResolved {
+		t.Fatalf("alert %s after the recovery: %d %s, want resolved", firing.ID, code, now.State)
+	}
+	wrapped.id, wrapped.stale = firing.ID, firing
+	var acked gt.Alert
+	if code := s.call("POST", "/api/v1/alerts/"+firing.ID+"/ack", s.key, map[string]any{}, &acked); code != 200 ||
+		acked.Status != gt.AlertAcknowledged || acked.State != gt.AlertResolved {
+		t.Errorf("ack read from a lagging store: %d %+v, want 200, acknowledged", code, acked)
+	}
+	if !wrapped.done.Load() {
+		t.Error("the stale copy was never read: the test proves nothing")
+	}
 }

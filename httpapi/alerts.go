@@ -179,15 +179,28 @@ func (s *Server) updateAlert(ctx context.Context, typ gt.EventType, u gt.AlertUp
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	// The engine keeps only the status of a resolved alert; the evidence stays in the
-	// store (a row without it keeps the stored one), and out of the journal event.
-	cp := *cur
-	cp.Evidence = gt.Evidence{}
-	u.Alert = &cp
-	if err := u.Validate(typ == gt.EventAlertClose); err != nil {
-		return nil, s.problem(ctx, err)
-	}
-	if _, err := s.o.Node.Command(ctx, typ, p.tenant, p.keyID, u); err != nil {
+	for retried := false; ; retried = true {
+		// The engine keeps only the status of a resolved alert; the evidence stays in
+		// the store (a row without it keeps the stored one), and out of the journal event.
+		cp := *cur
+		cp.Evidence = gt.Evidence{}
+		u.Alert = &cp
+		if err := u.Validate(typ == gt.EventAlertClose); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		_, err := s.o.Node.Command(ctx, typ, p.tenant, p.keyID, u)
+		if err == nil {
+			break
+		}
+		if !retried && gt.ErrorCode(err) == gt.ECONFLICT {
+			// The store may have lagged the engine (an alert resolved a moment ago): the
+			// command returns once the store holds what came before it, so a copy that
+			// changed meanwhile is tried once more.
+			if again, rerr := s.o.Store.Alert(ctx, p.tenant, u.ID); rerr == nil && again.Seq != cur.Seq {
+				cur = again
+				continue
+			}
+		}
 		return nil, s.problem(ctx, err)
 	}
 	a, err := s.o.Store.Alert(ctx, p.tenant, u.ID)
