@@ -308,10 +308,18 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 		}
 		return strings.Compare(outs[i].subject, outs[j].subject)
 	})
-	ts.prepareAlerts(outs)
-	ch.Alerts, ch.Actions = slices.Grow(ch.Alerts, len(outs)), slices.Grow(ch.Actions, len(outs))
-	x.eng.rows.reserve(ch, rowAlert, len(outs))
-	x.eng.rows.reserve(ch, rowAction, len(outs))
+	// Many outcomes into a Changes without alert or action rows (a price crash): each
+	// puts the row of an alert and an action of its own, so that the rows are appended
+	// without indexing them. Else the index is made room for.
+	bulk := ts.prepareAlerts(outs) && len(ch.Alerts) == 0 && len(ch.Actions) == 0
+	if bulk {
+		startFresh(&x.eng.rows, ch, rowAlert, &ch.Alerts, len(outs))
+		startFresh(&x.eng.rows, ch, rowAction, &ch.Actions, len(outs))
+	} else {
+		ch.Alerts, ch.Actions = slices.Grow(ch.Alerts, len(outs)), slices.Grow(ch.Actions, len(outs))
+		x.eng.rows.reserve(ch, rowAlert, len(outs))
+		x.eng.rows.reserve(ch, rowAction, len(outs))
+	}
 	for _, i := range order {
 		o := &outs[i]
 		if o.holds {
@@ -319,6 +327,10 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 		} else {
 			ts.resolveAlert(ts.Risk.Open[string(r.openKey(o.rule.Rule.Name, "", o.subject))], ch)
 		}
+	}
+	if bulk {
+		x.eng.rows.endFresh(rowAlert)
+		x.eng.rows.endFresh(rowAction)
 	}
 	// The buffers are kept for the next run, unless this one used little of them (a price
 	// crash grows them; the ticks after it should not keep that).
@@ -616,11 +628,11 @@ func (ts *tenantState) collateralEvidence(id string) gt.Evidence {
 var prepareMinAlerts = 2048
 
 // prepareAlerts gathers the summary and evidence of the outcomes that open an alert, on
-// every core, when there are many (a price crash over a large book). Both only read
-// state that applying the outcomes does not change: the outcome's variables, and the
-// valuations, which no alert or action touches. A loan's evidence is gathered ahead only
-// when its index entry exists (looking one up may create it).
-func (ts *tenantState) prepareAlerts(outs []outcome) {
+// every core, when there are many (a price crash over a large book), which it reports.
+// Both only read state that applying the outcomes does not change: the outcome's
+// variables, and the valuations, which no alert or action touches. A loan's evidence is
+// gathered ahead only when its index entry exists (looking one up may create it).
+func (ts *tenantState) prepareAlerts(outs []outcome) bool {
 	n := 0
 	for i := range outs {
 		if outs[i].holds {
@@ -628,7 +640,7 @@ func (ts *tenantState) prepareAlerts(outs []outcome) {
 		}
 	}
 	if n < prepareMinAlerts {
-		return
+		return false
 	}
 	x := ts.idx()
 	prep := make([]prepared, len(outs))
@@ -648,6 +660,7 @@ func (ts *tenantState) prepareAlerts(outs []outcome) {
 		})
 	}
 	wg.Wait()
+	return true
 }
 
 // startAlert opens a pending alert and fires it at once when the rule has no for.
