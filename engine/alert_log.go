@@ -7,9 +7,10 @@ import (
 )
 
 // AlertLog keeps the latest version of every alert and action in the Changes it is
-// given, as the store would (a row without evidence keeps the evidence recorded): the engine itself keeps resolved alerts only as a status
-// (Engine.Alerts lists those not resolved). Backtests and rule tests, which replay events
-// without a store, read what fired from here. The zero value is ready to use.
+// given, as the store would (a row without evidence keeps the evidence recorded): the
+// engine itself keeps resolved alerts only as a status (Engine.Alerts lists those not
+// resolved). Backtests and rule tests, which replay events without a store, read what
+// fired from here. The zero value is ready to use.
 type AlertLog struct {
 	alerts  map[string]map[string]gt.Alert // tenant -> id -> latest version
 	actions map[string]map[string]gt.Action

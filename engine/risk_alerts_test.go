@@ -504,17 +504,24 @@ func TestRiskReplayGivesTheSameAlertsAndActions(t *testing.T) {
 	}
 }
 
-// TestResolvedAlertsAreSettled checks that a resolved alert leaves the engine's memory
-// with its finished actions, and that it can still be acknowledged and closed with the
-// store's copy, through a snapshot too, and from a snapshot that still holds it whole.
-func TestResolvedAlertsAreSettled(t *testing.T) {
+// resolvedMarginCall returns a rig whose loan-1 went into margin call and out of it an
+// hour later, the margin call, and its alert as the store holds it.
+func resolvedMarginCall(t *testing.T) (*rig, gt.Action, *gt.Alert) {
+	t.Helper()
 	r := loanRig(t, 0.5)
 	r.now = r.now.Add(time.Minute)
 	r.setLTV(0.81)
 	mc := r.actions(gt.ActionMarginCall)[0]
 	r.wait(time.Hour)
 	r.setLTV(0.5)
-	stored := r.storeAlert("bank-a", mc.AlertID)
+	return r, mc, r.storeAlert("bank-a", mc.AlertID)
+}
+
+// TestResolvedAlertsAreSettled checks that a resolved alert leaves the engine's memory
+// with its finished actions, and that it can still be acknowledged and closed with the
+// store's copy, through a snapshot too, and from a snapshot that still holds it whole.
+func TestResolvedAlertsAreSettled(t *testing.T) {
+	r, mc, stored := resolvedMarginCall(t)
 	if stored.State != gt.AlertResolved || len(stored.Evidence.Valuations) == 0 {
 		t.Fatalf("alert %s = %+v, want resolved with its evidence", mc.AlertID, stored)
 	}
@@ -667,13 +674,7 @@ func TestPreparedAlertsEqualSequential(t *testing.T) {
 // engine accepts them, changing only the status it keeps (the store then written holds
 // their rows), and a later update with the store's copy agrees with it.
 func TestResolvedAlertAckJournaledWithoutCopy(t *testing.T) {
-	r := loanRig(t, 0.5)
-	r.now = r.now.Add(time.Minute)
-	r.setLTV(0.81)
-	mc := r.actions(gt.ActionMarginCall)[0]
-	r.wait(time.Hour)
-	r.setLTV(0.5)
-	stored := r.storeAlert("bank-a", mc.AlertID)
+	r, _, stored := resolvedMarginCall(t)
 	ch, err := r.apply(gt.EventAlertAck, "bank-a", gt.AlertUpdate{ID: stored.ID})
 	if err != nil || len(ch.Alerts) != 0 {
 		t.Fatalf("ack without a copy: %v, rows %+v; want accepted, no row", err, ch.Alerts)

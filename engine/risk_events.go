@@ -60,17 +60,16 @@ func (e *Engine) applyAlertUpdate(ts *tenantState, ev *gt.Event, ch *gt.Changes,
 		cp.TenantID, cp.Status = ts.Tenant.ID, settled.Status
 		a = &cp
 	}
-	if a.Status == gt.AlertClosed {
-		return errorf(gt.ECONFLICT, "alert %q is closed", u.ID)
+	status, err := nextStatus(u.ID, a.Status, closing)
+	if err != nil {
+		return err
 	}
 	now := ev.Time.UTC()
+	a.Status = status
 	if closing {
-		a.Status, a.ClosedBy, a.ClosedAt, a.CloseReason = gt.AlertClosed, ev.Actor, now, u.Reason
+		a.ClosedBy, a.ClosedAt, a.CloseReason = ev.Actor, now, u.Reason
 	} else {
-		if a.Status == gt.AlertAcknowledged {
-			return errorf(gt.ECONFLICT, "alert %q is already acknowledged", u.ID)
-		}
-		a.Status, a.AckedBy, a.AckedAt = gt.AlertAcknowledged, ev.Actor, now
+		a.AckedBy, a.AckedAt = ev.Actor, now
 	}
 	if u.Comment != "" {
 		a.Comment = u.Comment
@@ -87,19 +86,26 @@ func (e *Engine) applyAlertUpdate(ts *tenantState, ev *gt.Event, ch *gt.Changes,
 // before updates carried the store's copy of the alert: the store written then holds the
 // row it made, so only the status the engine keeps changes.
 func (ts *tenantState) updateSettled(u *gt.AlertUpdate, s settledAlert, ev *gt.Event, closing bool) error {
-	switch {
-	case s.Status == gt.AlertClosed:
-		return errorf(gt.ECONFLICT, "alert %q is closed", u.ID)
-	case closing:
-		s.Status = gt.AlertClosed
-	case s.Status == gt.AlertAcknowledged:
-		return errorf(gt.ECONFLICT, "alert %q is already acknowledged", u.ID)
-	default:
-		s.Status = gt.AlertAcknowledged
+	status, err := nextStatus(u.ID, s.Status, closing)
+	if err != nil {
+		return err
 	}
-	s.Seq = ev.Seq
-	ts.Risk.settleStatus(u.ID, s)
+	ts.Risk.settleStatus(u.ID, settledAlert{Seq: ev.Seq, Status: status})
 	return nil
+}
+
+// nextStatus returns the status an acknowledgement (or a closure) moves an alert from
+// status cur to, or the conflict that refuses it.
+func nextStatus(id, cur string, closing bool) (string, error) {
+	switch {
+	case cur == gt.AlertClosed:
+		return "", errorf(gt.ECONFLICT, "alert %q is closed", id)
+	case closing:
+		return gt.AlertClosed, nil
+	case cur == gt.AlertAcknowledged:
+		return "", errorf(gt.ECONFLICT, "alert %q is already acknowledged", id)
+	}
+	return gt.AlertAcknowledged, nil
 }
 
 // applyInspectionComplete records an inspector's findings.

@@ -311,7 +311,17 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 	// Many outcomes into a Changes without alert or action rows (a price crash): each
 	// puts the row of an alert and an action of its own, so that the rows are appended
 	// without indexing them. Else the index is made room for.
-	bulk := ts.prepareAlerts(outs) && len(ch.Alerts) == 0 && len(ch.Actions) == 0
+	opens := 0
+	for i := range outs {
+		if outs[i].holds {
+			opens++
+		}
+	}
+	many := opens >= prepareMinAlerts
+	if many {
+		ts.prepareAlerts(outs)
+	}
+	bulk := many && len(ch.Alerts) == 0 && len(ch.Actions) == 0
 	if bulk {
 		startFresh(&x.eng.rows, ch, rowAlert, &ch.Alerts, len(outs))
 		startFresh(&x.eng.rows, ch, rowAction, &ch.Actions, len(outs))
@@ -623,25 +633,16 @@ func (ts *tenantState) collateralEvidence(id string) gt.Evidence {
 	return ev
 }
 
-// prepareMinAlerts is the number of alerts opened by one event from which their
-// summaries and evidence are gathered on every core.
+// prepareMinAlerts is the number of alerts opened by one rule run from which their
+// summaries and evidence are gathered on every core and their rows put in bulk.
 var prepareMinAlerts = 2048
 
 // prepareAlerts gathers the summary and evidence of the outcomes that open an alert, on
-// every core, when there are many (a price crash over a large book), which it reports.
-// Both only read state that applying the outcomes does not change: the outcome's
-// variables, and the valuations, which no alert or action touches. A loan's evidence is
-// gathered ahead only when its index entry exists (looking one up may create it).
-func (ts *tenantState) prepareAlerts(outs []outcome) bool {
-	n := 0
-	for i := range outs {
-		if outs[i].holds {
-			n++
-		}
-	}
-	if n < prepareMinAlerts {
-		return false
-	}
+// every core (a price crash over a large book opens many). Both only read state that
+// applying the outcomes does not change: the outcome's variables, and the valuations,
+// which no alert or action touches. A loan's evidence is gathered ahead only when its
+// index entry exists (looking one up may create it).
+func (ts *tenantState) prepareAlerts(outs []outcome) {
 	x := ts.idx()
 	prep := make([]prepared, len(outs))
 	workers := runtime.GOMAXPROCS(0)
@@ -660,7 +661,6 @@ func (ts *tenantState) prepareAlerts(outs []outcome) bool {
 		})
 	}
 	wg.Wait()
-	return true
 }
 
 // startAlert opens a pending alert and fires it at once when the rule has no for.
