@@ -41,7 +41,7 @@ func (e *Engine) applyAlertUpdate(ts *tenantState, ev *gt.Event, ch *gt.Changes,
 		return err
 	}
 	a := ts.Risk.Alerts[u.ID]
-	settled, isSettled := ts.Risk.Settled[u.ID]
+	settled, isSettled := ts.Risk.Settled.get(u.ID)
 	if a == nil && !isSettled {
 		if u.Alert != nil && u.Alert.Status == gt.AlertClosed {
 			return errorf(gt.ECONFLICT, "alert %q is closed", u.ID) // resolved and closed: nothing is kept of it

@@ -508,7 +508,7 @@ func (ts *tenantState) runRepricedLoanRules(rs *ruleSet, r *ruleRun) {
 				}
 				filled = true
 			}
-			r.consider(c, "loan:", lref.id, &vars, nil, evidenceOf{kind: evLoan, id: lref.id})
+			r.consider(c, "loan:", lref.id, lref, &vars, nil, evidenceOf{kind: evLoan, id: lref.id})
 		}
 		lref.ruleGen, lref.evalRec, lref.evalMark = rs.gen, lref.l, x.mark
 	}

@@ -127,9 +127,63 @@ type outcome struct {
 	vars    rules.Vars
 	loans   []string
 	ev      evidenceOf
+	open    *openAlert // the alert it resolves, when it does not hold
 	// For an outcome that opens an alert in a large run, its summary and evidence
 	// gathered ahead on every core (prepareAlerts).
 	prep *prepared
+}
+
+// openAlert is an alert not yet resolved with the actions it raised, in order, as the
+// index finds it by rule and subject: on its loan's reference when the subject is a loan
+// (a price crash opens and resolves hundreds of thousands), else in riskIndex.open.
+type openAlert struct {
+	a       *gt.Alert
+	actions []*gt.Action
+}
+
+// openOf returns the loan's alert of rule name not yet resolved, nil when none.
+func (r *loanRef) openOf(name string) *openAlert {
+	for _, oa := range r.open {
+		if oa.a.Rule == name {
+			return oa
+		}
+	}
+	return nil
+}
+
+// openAlert returns the alert of rule name about subject not yet resolved, nil when none.
+func (ts *tenantState) openAlert(name, subject string) *openAlert {
+	x := ts.idx()
+	if id, ok := strings.CutPrefix(subject, "loan:"); ok {
+		if r := x.loans[id]; r != nil {
+			return r.openOf(name)
+		}
+		return nil
+	}
+	return x.open[name+"|"+subject]
+}
+
+// attachOpen indexes an alert that opens (or is restored open).
+func (ts *tenantState) attachOpen(oa *openAlert) {
+	x := ts.idx()
+	if id, ok := strings.CutPrefix(oa.a.Subject, "loan:"); ok {
+		r := x.loan(ts, id)
+		r.open = append(r.open, oa)
+		return
+	}
+	x.open[oa.a.Rule+"|"+oa.a.Subject] = oa
+}
+
+// detachOpen removes a resolved alert from the index.
+func (ts *tenantState) detachOpen(oa *openAlert) {
+	x := ts.idx()
+	if id, ok := strings.CutPrefix(oa.a.Subject, "loan:"); ok {
+		if r := x.loans[id]; r != nil {
+			r.open = slices.DeleteFunc(r.open, func(o *openAlert) bool { return o == oa })
+		}
+		return
+	}
+	delete(x.open, oa.a.Rule+"|"+oa.a.Subject)
 }
 
 // prepared is the summary and evidence of an alert about to be opened.
@@ -184,18 +238,28 @@ type ruleRun struct {
 // consider evaluates rule c for a subject, named by its kind's prefix ("loan:") and id,
 // and keeps the outcome when it opens or ends an alert. The subject, the loans of a
 // loan's subject (ev.kind evLoan) and a copy of the shared r.loan are made only then.
-func (r *ruleRun) consider(c *rules.Compiled, prefix, id string, vars *rules.Vars, loans []string, ev evidenceOf) {
+// lref is the loan's reference when the subject is a loan known to be one, else nil.
+func (r *ruleRun) consider(c *rules.Compiled, prefix, id string, lref *loanRef, vars *rules.Vars, loans []string, ev evidenceOf) {
 	r.vars = *vars
 	r.vars.Now = r.now
 	holds, err := c.Eval(&r.vars)
 	if err != nil {
 		holds = false // a runtime error (cost, missing key) does not fire
 	}
-	if _, open := r.ts.Risk.Open[string(r.openKey(c.Rule.Name, prefix, id))]; holds != open {
+	var open *openAlert
+	switch {
+	case lref != nil:
+		open = lref.openOf(c.Rule.Name)
+	case prefix == "" && strings.HasPrefix(id, "loan:"):
+		open = r.ts.openAlert(c.Rule.Name, id)
+	default:
+		open = r.ts.idx().open[string(r.openKey(c.Rule.Name, prefix, id))]
+	}
+	if holds != (open != nil) {
 		if loans == nil && ev.kind == evLoan {
 			loans = []string{ev.id}
 		}
-		o := outcome{rule: c, subject: prefix + id, holds: holds, loan: -1, vars: r.vars, loans: loans, ev: ev}
+		o := outcome{rule: c, subject: prefix + id, holds: holds, loan: -1, vars: r.vars, loans: loans, ev: ev, open: open}
 		if r.vars.Loan == &r.loan {
 			o.loan, o.vars.Loan = int32(len(r.loans)), nil
 			r.loans = append(r.loans, r.loan)
@@ -204,7 +268,7 @@ func (r *ruleRun) consider(c *rules.Compiled, prefix, id string, vars *rules.Var
 	}
 }
 
-// openKey returns the key of ts.Risk.Open for a rule and the subject prefix+id, in a
+// openKey returns the key of riskIndex.open for a rule and the subject prefix+id, in a
 // buffer reused by the next call.
 func (r *ruleRun) openKey(rule, prefix, id string) []byte {
 	r.key = append(append(append(append(r.key[:0], rule...), '|'), prefix...), id...)
@@ -225,10 +289,10 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 		vars.Signal = &rules.Signal{Name: s.Name, Subject: s.Subject, Detail: s.Detail, Active: s.Active, Value: s.Value, Since: s.Since}
 		ev := evidenceOf{kind: evSignal, signal: s}
 		for _, c := range rs.bySignal[s.Name] {
-			r.consider(c, "", s.Subject, &vars, loans, ev)
+			r.consider(c, "", s.Subject, nil, &vars, loans, ev)
 		}
 		for _, c := range rs.scope[rules.ScopeSignal] {
-			r.consider(c, "", s.Subject, &vars, loans, ev)
+			r.consider(c, "", s.Subject, nil, &vars, loans, ev)
 		}
 	}
 	if cs := rs.scope[rules.ScopeLoan]; len(cs) > 0 {
@@ -240,7 +304,7 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 			}
 			ev := evidenceOf{kind: evLoan, id: id}
 			for _, c := range cs {
-				r.consider(c, "loan:", id, &vars, nil, ev)
+				r.consider(c, "loan:", id, lref, &vars, nil, ev)
 			}
 			lref.ruleGen, lref.evalRec = rs.gen, lref.l
 		}
@@ -255,7 +319,7 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 			vars, loans := ts.subjectVars("collateral:" + id)
 			ev := evidenceOf{kind: evCollateral, id: id}
 			for _, c := range cs {
-				r.consider(c, "collateral:", id, &vars, loans, ev)
+				r.consider(c, "collateral:", id, nil, &vars, loans, ev)
 			}
 		}
 	}
@@ -264,7 +328,7 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 			vars, loans := ts.subjectVars("device:" + id)
 			ev := evidenceOf{kind: evDevice, id: id}
 			for _, c := range cs {
-				r.consider(c, "device:", id, &vars, loans, ev)
+				r.consider(c, "device:", id, nil, &vars, loans, ev)
 			}
 		}
 	}
@@ -273,14 +337,14 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 			subject := "price:" + id
 			vars, loans := ts.subjectVars(subject)
 			for _, c := range cs {
-				r.consider(c, "", subject, &vars, loans, evidenceOf{})
+				r.consider(c, "", subject, nil, &vars, loans, evidenceOf{})
 			}
 		}
 	}
 	if cs := rs.scope[rules.ScopePortfolio]; len(cs) > 0 && (len(x.evalLoans) > 0 || len(x.dirtyPrices) > 0) {
 		vars := rules.Vars{Portfolio: ts.portfolioVar()}
 		for _, c := range cs {
-			r.consider(c, "", "portfolio", &vars, nil, evidenceOf{})
+			r.consider(c, "", "portfolio", nil, &vars, nil, evidenceOf{})
 		}
 	}
 	// Rules that read now can change with time alone: once a minute of event time they
@@ -308,20 +372,20 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 		}
 		return strings.Compare(outs[i].subject, outs[j].subject)
 	})
-	// Many outcomes into a Changes without alert or action rows (a price crash): each
-	// puts the row of an alert and an action of its own, so that the rows are appended
-	// without indexing them. Else the index is made room for.
+	// Many outcomes into a Changes without alert or action rows (a price crash, or its
+	// recovery): each opens or resolves an alert of its own and puts the rows of that
+	// alert and of its actions, so that the rows are appended without indexing them.
+	// Else the index is made room for.
 	opens := 0
 	for i := range outs {
 		if outs[i].holds {
 			opens++
 		}
 	}
-	many := opens >= prepareMinAlerts
-	if many {
+	if opens >= prepareMinAlerts {
 		ts.prepareAlerts(outs)
 	}
-	bulk := many && len(ch.Alerts) == 0 && len(ch.Actions) == 0
+	bulk := len(outs) >= prepareMinAlerts && len(ch.Alerts) == 0 && len(ch.Actions) == 0
 	if bulk {
 		startFresh(&x.eng.rows, ch, rowAlert, &ch.Alerts, len(outs))
 		startFresh(&x.eng.rows, ch, rowAction, &ch.Actions, len(outs))
@@ -335,7 +399,7 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 		if o.holds {
 			ts.startAlert(o, ch)
 		} else {
-			ts.resolveAlert(ts.Risk.Open[string(r.openKey(o.rule.Rule.Name, "", o.subject))], ch)
+			ts.resolveAlert(o.open, ch)
 		}
 	}
 	if bulk {
@@ -463,7 +527,7 @@ func (ts *tenantState) runTimedRules(timed []*rules.Compiled, r *ruleRun) {
 			default:
 				vars = rules.Vars{Portfolio: ts.portfolioVar()}
 			}
-			r.consider(c, "", subject, &vars, loans, ev)
+			r.consider(c, "", subject, nil, &vars, loans, ev)
 		}
 	}
 }
@@ -679,9 +743,10 @@ func (ts *tenantState) startAlert(o *outcome, ch *gt.Changes) {
 	}
 	a.Evidence.RuleVersion = r.Version
 	ts.Risk.Alerts[a.ID] = a
-	ts.Risk.Open[r.Name+"|"+o.subject] = a.ID
+	oa := &openAlert{a: a}
+	ts.attachOpen(oa)
 	if r.For <= 0 {
-		ts.fire(a, ch)
+		ts.fire(oa, ch)
 	} else {
 		ts.setTimer("fire|"+a.ID, a.ActiveAt.Add(r.For.Std()))
 		x.eng.putAlert(ch, *a)
@@ -693,13 +758,14 @@ func (ts *tenantState) startAlert(o *outcome, ch *gt.Changes) {
 // its expression stopped holding).
 func (ts *tenantState) fireDue(id string, ch *gt.Changes) {
 	if a := ts.Risk.Alerts[id]; a != nil && a.State == gt.AlertPending {
-		ts.fire(a, ch)
+		ts.fire(ts.openAlert(a.Rule, a.Subject), ch)
 	}
 }
 
 // fire moves an alert to firing and takes its rule's action.
-func (ts *tenantState) fire(a *gt.Alert, ch *gt.Changes) {
+func (ts *tenantState) fire(oa *openAlert, ch *gt.Changes) {
 	x := ts.idx()
+	a := oa.a
 	now := ts.now()
 	a.State, a.FiredAt, a.Seq = gt.AlertFiring, now, x.ev.Seq
 	x.eng.putAlert(ch, *a)
@@ -712,7 +778,8 @@ func (ts *tenantState) fire(a *gt.Alert, ch *gt.Changes) {
 	switch a.Action {
 	case gt.ActionMarginCall:
 		for _, lid := range a.Loans {
-			l, lr := ts.Loans[lid], ts.Risk.Loans[lid]
+			lref := x.loan(ts, lid)
+			l, lr := lref.l, lref.lr
 			if l == nil || lr == nil {
 				continue
 			}
@@ -724,7 +791,7 @@ func (ts *tenantState) fire(a *gt.Alert, ch *gt.Changes) {
 			// their own).
 			lr.MarginCall = &gt.MarginCall{ActionID: act.ID, Opened: now, CureBy: cure}
 			lr.Seq, lr.At = x.ev.Seq, now
-			x.eng.putLoanRiskOf(ch, x.loan(ts, lid), *lr)
+			x.eng.putLoanRiskOf(ch, lref, *lr)
 		}
 		if !act.CureBy.IsZero() {
 			ts.setTimer("cure|"+act.ID, act.CureBy)
@@ -748,15 +815,14 @@ func (ts *tenantState) fire(a *gt.Alert, ch *gt.Changes) {
 		ts.Risk.Inspections[in.ID] = in
 		x.eng.putInspection(ch, *in)
 	}
-	ts.addAction(act)
+	ts.addAction(oa, act)
 	x.eng.putAction(ch, *act)
 }
 
-// addAction records a new action.
-func (ts *tenantState) addAction(a *gt.Action) {
-	ts.Risk.Actions[a.ID] = a
-	x := ts.idx()
-	x.byAlert[a.AlertID] = append(x.byAlert[a.AlertID], a.ID)
+// addAction records a new action of the alert oa.
+func (ts *tenantState) addAction(oa *openAlert, act *gt.Action) {
+	ts.Risk.Actions[act.ID] = act
+	oa.actions = append(oa.actions, act)
 }
 
 func collateralSite(c *gt.Collateral) string {
@@ -775,21 +841,17 @@ func collateralSite(c *gt.Collateral) string {
 
 // resolveAlert ends an alert whose expression stopped holding. A margin call it raised
 // is cured when the deadline has not passed.
-func (ts *tenantState) resolveAlert(id string, ch *gt.Changes) {
-	a := ts.Risk.Alerts[id]
-	if a == nil {
-		return
-	}
+func (ts *tenantState) resolveAlert(oa *openAlert, ch *gt.Changes) {
+	a := oa.a
 	x := ts.idx()
 	now := ts.now()
-	delete(ts.Risk.Open, a.Rule+"|"+a.Subject)
+	ts.detachOpen(oa)
 	if a.State == gt.AlertPending { // a firing alert's timer is spent
 		ts.clearTimer("fire|" + a.ID)
 	}
 	a.State, a.ResolvedAt, a.Seq = gt.AlertResolved, now, x.ev.Seq
 	x.eng.putAlert(ch, *a)
-	for _, aid := range x.byAlert[a.ID] { // resolving adds no action
-		act := ts.Risk.Actions[aid]
+	for _, act := range oa.actions { // resolving adds no action
 		if act.Kind != gt.ActionMarginCall {
 			continue
 		}
@@ -804,8 +866,7 @@ func (ts *tenantState) resolveAlert(id string, ch *gt.Changes) {
 			ts.endMarginCall(act, false, ch)
 		}
 	}
-	ts.Risk.settle(a, x.byAlert[a.ID])
-	delete(x.byAlert, a.ID)
+	ts.Risk.settle(a, oa.actions)
 }
 
 // endMarginCall clears (cured) or marks escalated the margin call on the action's loans.
@@ -845,7 +906,7 @@ func (ts *tenantState) cureDue(id string, ch *gt.Changes) {
 		Subject: a.Subject, Loans: act.Loans, Severity: gt.SeverityCritical,
 		Summary: "margin call not cured by " + act.CureBy.Format(time.RFC3339) + ": " + a.Summary,
 		Created: ts.now(), State: gt.ActionOpen, Seq: x.ev.Seq}
-	ts.addAction(esc)
+	ts.addAction(ts.openAlert(a.Rule, a.Subject), esc)
 	x.eng.putAction(ch, *esc)
 	ts.endMarginCall(act, true, ch)
 }

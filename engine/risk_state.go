@@ -24,8 +24,7 @@ type riskState struct {
 	Loans       map[string]*gt.LoanRisk   `json:"loans"`
 	Signals     map[string]*gt.Signal     `json:"signals"` // by name|subject
 	Alerts      map[string]*gt.Alert      `json:"alerts"`  // not resolved
-	Settled     map[string]settledAlert   `json:"settled_alerts"`
-	Open        map[string]string         `json:"open"` // rule|subject -> id of the alert not yet resolved
+	Settled     settledAlerts             `json:"settled_alerts"`
 	Actions     map[string]*gt.Action     `json:"actions"`
 	Inspections map[string]*gt.Inspection `json:"inspections"`
 	Rules       map[string][]gt.Rule      `json:"rules"`  // the tenant's versions by name, oldest first
@@ -42,7 +41,7 @@ func newRiskState() *riskState {
 		Lots: map[string]*lotState{}, Devices: map[string]*devRisk{}, Herds: map[string]*herdState{},
 		Commodities: map[string]*commodity{}, Values: map[string]*gt.Valuation{},
 		Loans: map[string]*gt.LoanRisk{}, Signals: map[string]*gt.Signal{}, Alerts: map[string]*gt.Alert{},
-		Settled: map[string]settledAlert{}, Open: map[string]string{}, Actions: map[string]*gt.Action{}, Inspections: map[string]*gt.Inspection{},
+		Actions: map[string]*gt.Action{}, Inspections: map[string]*gt.Inspection{},
 		Rules: map[string][]gt.Rule{}, Timers: map[string]time.Time{}, Points: map[string]*gt.LoanPoint{},
 		Crops: map[string]*cropState{},
 	}
@@ -59,8 +58,6 @@ func (r *riskState) fill() {
 	fillNil(&r.Loans, f.Loans)
 	fillNil(&r.Signals, f.Signals)
 	fillNil(&r.Alerts, f.Alerts)
-	fillNil(&r.Settled, f.Settled)
-	fillNil(&r.Open, f.Open)
 	fillNil(&r.Actions, f.Actions)
 	fillNil(&r.Inspections, f.Inspections)
 	fillNil(&r.Rules, f.Rules)
@@ -75,9 +72,9 @@ func (r *riskState) fill() {
 	}
 	// A snapshot taken before resolved alerts were settled, and before the engine left
 	// their evidence to the store, still holds them whole.
-	byAlert := map[string][]string{}
-	for id, a := range r.Actions {
-		byAlert[a.AlertID] = append(byAlert[a.AlertID], id)
+	byAlert := map[string][]*gt.Action{}
+	for _, a := range r.Actions {
+		byAlert[a.AlertID] = append(byAlert[a.AlertID], a)
 	}
 	for _, a := range r.Alerts {
 		a.Evidence = gt.Evidence{} // the store has it
@@ -99,12 +96,12 @@ type settledAlert struct {
 // can change any more: all but a request for inspection not yet done (its inspection
 // completes it). What an engine holds thus grows with the alerts open, plus a status for
 // each resolved alert not yet closed.
-func (r *riskState) settle(a *gt.Alert, actions []string) {
+func (r *riskState) settle(a *gt.Alert, actions []*gt.Action) {
 	delete(r.Alerts, a.ID)
 	r.settleStatus(a.ID, settledAlert{Seq: a.Seq, Status: a.Status})
-	for _, id := range actions {
-		if act := r.Actions[id]; act != nil && !pendingInspection(act) {
-			delete(r.Actions, id)
+	for _, act := range actions {
+		if !pendingInspection(act) {
+			delete(r.Actions, act.ID)
 		}
 	}
 }
@@ -112,11 +109,7 @@ func (r *riskState) settle(a *gt.Alert, actions []string) {
 // settleStatus records the status of a resolved alert; of a closed one, which nothing
 // can change, nothing is kept (an update naming it carries the store's copy, closed).
 func (r *riskState) settleStatus(id string, s settledAlert) {
-	if s.Status == gt.AlertClosed {
-		delete(r.Settled, id)
-		return
-	}
-	r.Settled[id] = s
+	r.Settled.set(id, s)
 }
 
 // dropNil deletes the nil entries of m (a snapshot written by hand may hold some).
@@ -197,7 +190,7 @@ type riskIndex struct {
 	collDevices map[string]map[string]bool // collateral -> device ids
 	collRel     map[string][]string        // collateral -> release ids
 	pledges     map[string]map[string]bool // pledge identifier -> collateral ids
-	byAlert     map[string][]string        // alert id -> ids of the actions it raised, in order
+	open        map[string]*openAlert      // rule|subject -> its alert not yet resolved, for subjects other than loans
 	outs        []outcome                  // the buffers of the rule runs, reused
 	outLoans    []rules.Loan
 	rules       *ruleSet
@@ -222,7 +215,7 @@ func newRiskIndex() *riskIndex {
 	return &riskIndex{
 		lotsOf: map[string][]*collRef{}, cropsOf: map[string]map[string]bool{}, repriced: map[string]bool{}, loans: map[string]*loanRef{}, colls: map[string]*collRef{}, fxLoans: map[string]bool{},
 		collDevices: map[string]map[string]bool{}, collRel: map[string][]string{},
-		pledges: map[string]map[string]bool{}, byAlert: map[string][]string{},
+		pledges: map[string]map[string]bool{}, open: map[string]*openAlert{},
 		dirtyColl: map[string]bool{}, dirtyLoans: map[string]bool{}, dirtySignals: map[string]bool{},
 		dirtyDevices: map[string]bool{}, dirtyPrices: map[string]bool{},
 		evalColl: map[string]bool{}, evalLoans: map[string]bool{}, staticColl: map[string]bool{}, crossColl: map[string]bool{},
@@ -281,6 +274,7 @@ type loanRef struct {
 	evalRec  *gt.Loan
 	evalMark uint64
 	pt       *gt.LoanPoint // ts.Risk.Points[id] once looked up
+	open     []*openAlert  // the alerts not yet resolved whose subject is the loan
 	row      int           // where its metrics were last put in a Changes (putLoanRiskOf)
 	accrues  bool          // an accrue timer may be set for it
 }
@@ -483,9 +477,17 @@ func (ts *tenantState) idx() *riskIndex {
 	for _, id := range sortedKeys(ts.Releases) {
 		ts.indexRelease(nil, ts.Releases[id])
 	}
+	for _, id := range sortedKeys(ts.Risk.Alerts) {
+		ts.attachOpen(&openAlert{a: ts.Risk.Alerts[id]})
+	}
 	for _, id := range sortedKeys(ts.Risk.Actions) {
-		a := ts.Risk.Actions[id]
-		ts.index.byAlert[a.AlertID] = append(ts.index.byAlert[a.AlertID], id)
+		// The actions of alerts not yet resolved, and requests for inspection of
+		// settled alerts, which have none.
+		act := ts.Risk.Actions[id]
+		if a := ts.Risk.Alerts[act.AlertID]; a != nil {
+			oa := ts.openAlert(a.Rule, a.Subject)
+			oa.actions = append(oa.actions, act)
+		}
 	}
 	for k, at := range ts.Risk.Timers {
 		heap.Push(&ts.index.timers, timer{at, k})
