@@ -124,8 +124,13 @@ type Changes struct {
 
 // Reset empties c for reuse, keeping the room its slices have: a writer of changes that
 // recycles them spares the allocation of large ones (a price tick over a million lots).
-// Nothing may still hold c or its rows.
+// Nothing may still hold c or its rows. The rows of alerts and actions, which carry
+// evidence and summaries, are zeroed: kept in the room after the length, they would
+// keep their evidence alive (the collector marks the whole of a slice's array) until
+// rows of as many alerts overwrote them.
 func (c *Changes) Reset() {
+	clear(c.Alerts)
+	clear(c.Actions)
 	*c = Changes{Tenants: c.Tenants[:0], APIKeys: c.APIKeys[:0],
 		Records: Records{Parties: c.Parties[:0], Sites: c.Sites[:0], Loans: c.Loans[:0], Collateral: c.Collateral[:0],
 			Devices: c.Devices[:0], Releases: c.Releases[:0], Prices: c.Prices[:0]},
