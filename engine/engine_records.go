@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"unique"
 
 	gt "groundtruth"
 )
@@ -70,6 +71,7 @@ func (e *Engine) applyRecords(ts *tenantState, ev *gt.Event, ch *gt.Changes, m m
 	if len(r.Prices) > 0 {
 		return gt.FieldErrorf("prices", "price ticks are recorded by a prices event")
 	}
+	internRecords(&r)
 	s := &staged{ts: ts,
 		parties: map[string]*gt.Party{}, sites: map[string]*gt.Site{}, loans: map[string]*gt.Loan{},
 		collateral: map[string]*gt.Collateral{}, devices: map[string]*gt.Device{}}
@@ -210,4 +212,48 @@ func prefix(parent string, err error) error {
 		f = parent + "." + f
 	}
 	return &gt.Error{Code: gt.ErrorCode(err), Field: f, Message: gt.ErrorMessage(err)}
+}
+
+// internRecords makes the strings that many records repeat share one copy each: the
+// engine keeps its records for as long as they exist, and a million lots name a handful
+// of kinds, commodities, units, sites and currencies, and each loan its borrower and, in
+// every allocation of its collateral, its id.
+func internRecords(r *gt.Records) {
+	for i := range r.Loans {
+		l := &r.Loans[i]
+		l.BorrowerID, l.CoreEnterpriseID = intern(l.BorrowerID), intern(l.CoreEnterpriseID)
+		l.Product, l.Status, l.DayCount = intern(l.Product), intern(l.Status), intern(l.DayCount)
+		l.Principal.Currency, l.Outstanding.Currency = intern(l.Principal.Currency), intern(l.Outstanding.Currency)
+	}
+	for i := range r.Collateral {
+		c := &r.Collateral[i]
+		c.Kind = intern(c.Kind)
+		for j := range c.Allocations {
+			c.Allocations[j].LoanID = intern(c.Allocations[j].LoanID)
+		}
+		if v := c.Inventory; v != nil {
+			v.Commodity, v.Unit, v.SiteID = intern(v.Commodity), intern(v.Unit), intern(v.SiteID)
+			v.ZoneID, v.CustodianID = intern(v.ZoneID), intern(v.CustodianID)
+		}
+		if v := c.Vehicle; v != nil {
+			v.Make, v.Model, v.SiteID, v.Value.Currency = intern(v.Make), intern(v.Model), intern(v.SiteID), intern(v.Value.Currency)
+		}
+		if v := c.Livestock; v != nil {
+			v.Species, v.SiteID, v.PricePerHead.Currency = intern(v.Species), intern(v.SiteID), intern(v.PricePerHead.Currency)
+		}
+		if v := c.Crop; v != nil {
+			v.Crop, v.Season, v.SiteID = intern(v.Crop), intern(v.Season), intern(v.SiteID)
+		}
+		if v := c.Receivable; v != nil {
+			v.SellerID, v.BuyerID, v.Amount.Currency = intern(v.SellerID), intern(v.BuyerID), intern(v.Amount.Currency)
+		}
+	}
+}
+
+// intern returns the canonical copy of s (unique.Make: the table holds it weakly).
+func intern[T ~string](s T) T {
+	if s == "" {
+		return s
+	}
+	return unique.Make(s).Value()
 }
