@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"strings"
@@ -690,5 +691,171 @@ func TestResolvedAlertAckJournaledWithoutCopy(t *testing.T) {
 	}
 	if _, err := r.apply(gt.EventAlertClose, "bank-a", gt.AlertUpdate{ID: stored.ID, Reason: gt.CloseCured}); gt.ErrorCode(err) != gt.ENOTFOUND {
 		t.Errorf("close without a copy of an alert closed and forgotten: %v, want not found", err)
+	}
+}
+
+// TestTwoSignalsOfOneSubjectOpenOneAlert checks a rule over any signal when two signals
+// of one device change in one event: it opens one alert for the device, whose timers (its
+// for, the cure of its margin call) find it, and which both signals ending resolve once.
+// Each outcome used to open an alert of its own, one of which nothing resolved; found
+// through the index, its timers dereferenced nothing.
+func TestTwoSignalsOfOneSubjectOpenOneAlert(t *testing.T) {
+	for _, rule := range []gt.Rule{
+		{Name: "any_signal", Expr: `signal.active`, For: gt.Duration(10 * time.Minute), Severity: gt.SeverityInfo},
+		{Name: "any_signal", Expr: `signal.active`, Action: gt.ActionMarginCall, Severity: gt.SeverityInfo},
+	} {
+		name := "for"
+		if rule.Action != "" {
+			name = rule.Action
+		}
+		t.Run(name, func(t *testing.T) {
+			defer engine.SetPrepareMinAlerts(engine.SetPrepareMinAlerts(1)) // the rows of this run in bulk
+			r := copperRig(t)
+			r.do(gt.EventRulePut, "bank-a", rule)
+			r.now = r.now.Add(time.Minute)
+			r.send(r.status("cell-a", gt.StateTamper), r.status("cell-a", gt.StatePowerCut))
+			if n := len(r.alerts("any_signal", "device:cell-a")); n != 1 {
+				t.Fatalf("%d alerts of any_signal for cell-a after tamper and power cut in one pack, want 1", n)
+			}
+			r.wait(15 * time.Minute) // fires the pending alert
+			ofRule := func(kind string) (n int) {
+				for _, a := range r.actions(kind) {
+					if a.Rule == "any_signal" && a.Subject == "device:cell-a" {
+						n++
+					}
+				}
+				return n
+			}
+			if rule.Action == gt.ActionMarginCall {
+				if n := ofRule(gt.ActionMarginCall); n != 1 {
+					t.Fatalf("%d margin calls of any_signal for cell-a, want 1", n)
+				}
+				r.wait(100 * time.Hour) // past the cure period
+				if n := ofRule(gt.ActionEscalation); n != 1 {
+					t.Fatalf("%d escalations of the margin call not cured, want 1", n)
+				}
+			}
+			if got := r.alerts("any_signal", "device:cell-a"); len(got) != 1 || got[0].State != gt.AlertFiring {
+				t.Fatalf("alerts of any_signal for cell-a: %+v, want one, firing", got)
+			}
+			r.now = r.now.Add(time.Minute)
+			ch := r.send(r.status("cell-a", gt.StateOnline), r.cellPacks(1_000_000, false)[0]) // ends the signals
+			rows := map[string]int{}
+			for _, a := range ch.Alerts {
+				rows[a.ID]++
+			}
+			for id, n := range rows {
+				if n != 1 {
+					t.Errorf("alert %s has %d rows in one Changes", id, n)
+				}
+			}
+			if got := r.alerts("any_signal", "device:cell-a"); len(got) != 1 || got[0].State != gt.AlertResolved {
+				t.Fatalf("alerts of any_signal for cell-a: %+v, want one, resolved", got)
+			}
+		})
+	}
+}
+
+// TestStrayAlertOfAnOlderEngine restores a snapshot in which an older engine left two
+// alerts of one rule and subject open (see TestTwoSignalsOfOneSubjectOpenOneAlert), each
+// pending with its timer: both fire and the earlier escalates its margin call, and a
+// resolution ends the later one, which the index holds.
+func TestStrayAlertOfAnOlderEngine(t *testing.T) {
+	r := copperRig(t)
+	r.do(gt.EventRulePut, "bank-a", gt.Rule{Name: "any_signal", Expr: `signal.active`, For: gt.Duration(10 * time.Minute),
+		Action: gt.ActionMarginCall, Severity: gt.SeverityInfo})
+	r.now = r.now.Add(time.Minute)
+	r.send(r.status("cell-a", gt.StateTamper))
+	open := r.alerts("any_signal", "device:cell-a")
+	if len(open) != 1 || open[0].State != gt.AlertPending {
+		t.Fatalf("alerts %+v, want one pending", open)
+	}
+	snap, err := r.e.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(snap, &doc); err != nil {
+		t.Fatal(err)
+	}
+	risk := doc["tenants"].(map[string]any)["bank-a"].(map[string]any)["risk"].(map[string]any)
+	alerts, timers := risk["alerts"].(map[string]any), risk["timers"].(map[string]any)
+	first := open[0].ID
+	stray := strings.TrimSuffix(first, "1") + "0" // an id before it, of the same event
+	a := maps.Clone(alerts[first].(map[string]any))
+	a["id"] = stray
+	alerts[stray], timers["fire|"+stray] = a, timers["fire|"+first]
+	data, _ := json.Marshal(doc)
+	if r.e, err = engine.Restore(data); err != nil {
+		t.Fatal(err)
+	}
+	r.wait(15 * time.Minute)
+	r.wait(100 * time.Hour)
+	states := map[string]string{}
+	for _, a := range r.e.Alerts("bank-a") {
+		states[a.ID] = a.State
+	}
+	if states[stray] != gt.AlertFiring || states[first] != gt.AlertFiring {
+		t.Fatalf("alerts held %v, want %s and %s firing", states, stray, first)
+	}
+	escalated := map[string]bool{}
+	for _, act := range r.e.Actions("bank-a") {
+		if act.Kind == gt.ActionEscalation {
+			escalated[act.AlertID] = true
+		}
+	}
+	if !escalated[stray] || !escalated[first] {
+		t.Errorf("escalations of %v, want both alerts'", escalated)
+	}
+	r.now = r.now.Add(time.Minute)
+	r.send(r.status("cell-a", gt.StateOnline))
+	states = map[string]string{}
+	for _, a := range r.e.Alerts("bank-a") {
+		states[a.ID] = a.State
+	}
+	if _, held := states[first]; held || states[stray] != gt.AlertFiring {
+		t.Errorf("after the tamper ended the engine holds %v, want only %s", states, stray)
+	}
+}
+
+// TestSnapshotFormats checks which snapshot formats restore: the current one, and format
+// 3, which still carried the open alerts by rule and subject; neither older nor newer.
+func TestSnapshotFormats(t *testing.T) {
+	r := copperRig(t)
+	r.now = r.now.Add(time.Minute)
+	r.send(r.status("cell-a", gt.StateTamper))
+	if len(r.e.Alerts("bank-a")) == 0 {
+		t.Fatal("no alert open to snapshot")
+	}
+	snap, err := r.e.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(snap, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc["format"] != float64(4) {
+		t.Fatalf("snapshot format %v, want 4", doc["format"])
+	}
+	risk := doc["tenants"].(map[string]any)["bank-a"].(map[string]any)["risk"].(map[string]any)
+	open := map[string]any{}
+	for _, a := range r.e.Alerts("bank-a") {
+		open[a.Rule+"|"+a.Subject] = a.ID
+	}
+	risk["open"] = open
+	for format, ok := range map[int]bool{2: false, 3: true, 4: true, 5: false} {
+		doc["format"] = format
+		data, _ := json.Marshal(doc)
+		e, err := engine.Restore(data)
+		if (err == nil) != ok {
+			t.Errorf("restore format %d: %v", format, err)
+			continue
+		}
+		if ok {
+			if again, _ := e.Snapshot(); string(again) != string(snap) {
+				t.Errorf("format %d restored to another state", format)
+			}
+		}
 	}
 }

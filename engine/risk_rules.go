@@ -168,10 +168,42 @@ func (ts *tenantState) attachOpen(oa *openAlert) {
 	x := ts.idx()
 	if id, ok := strings.CutPrefix(oa.a.Subject, "loan:"); ok {
 		r := x.loan(ts, id)
+		for i, o := range r.open {
+			if o.a.Rule == oa.a.Rule {
+				r.open[i] = oa // see openFor
+				return
+			}
+		}
 		r.open = append(r.open, oa)
 		return
 	}
 	x.open[oa.a.Rule+"|"+oa.a.Subject] = oa
+}
+
+// openFor returns the index entry of the alert a, which is not resolved. An engine
+// before runRules kept one outcome per rule and subject could open a second alert of the
+// same rule and subject, and then indexed only the later one: the earlier is given an
+// entry of its own, outside the index, so that its timers still fire and escalate it.
+func (ts *tenantState) openFor(a *gt.Alert) *openAlert {
+	if oa := ts.openAlert(a.Rule, a.Subject); oa != nil && oa.a == a {
+		return oa
+	}
+	x := ts.idx()
+	if x.stray == nil {
+		x.stray = map[string]*openAlert{}
+	}
+	oa := x.stray[a.ID]
+	if oa == nil {
+		oa = &openAlert{a: a}
+		for _, act := range ts.Risk.Actions {
+			if act.AlertID == a.ID {
+				oa.actions = append(oa.actions, act)
+			}
+		}
+		slices.SortFunc(oa.actions, func(p, q *gt.Action) int { return strings.Compare(p.ID, q.ID) })
+		x.stray[a.ID] = oa
+	}
+	return oa
 }
 
 // detachOpen removes a resolved alert from the index.
@@ -370,7 +402,10 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 		if c := strings.Compare(outs[i].rule.Rule.Name, outs[j].rule.Rule.Name); c != 0 {
 			return c
 		}
-		return strings.Compare(outs[i].subject, outs[j].subject)
+		if c := strings.Compare(outs[i].subject, outs[j].subject); c != 0 {
+			return c
+		}
+		return int(i - j)
 	})
 	// Many outcomes into a Changes without alert or action rows (a price crash, or its
 	// recovery): each opens or resolves an alert of its own and puts the rows of that
@@ -394,8 +429,16 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 		x.eng.rows.reserve(ch, rowAlert, len(outs))
 		x.eng.rows.reserve(ch, rowAction, len(outs))
 	}
-	for _, i := range order {
+	for n, i := range order {
 		o := &outs[i]
+		if n > 0 {
+			// A rule over any signal is evaluated once per signal that changed: two of
+			// one subject give it two outcomes, of which the first, in the order the
+			// signals were evaluated, opens or resolves the subject's one alert.
+			if p := &outs[order[n-1]]; p.rule.Rule.Name == o.rule.Rule.Name && p.subject == o.subject {
+				continue
+			}
+		}
 		if o.holds {
 			ts.startAlert(o, ch)
 		} else {
@@ -758,7 +801,7 @@ func (ts *tenantState) startAlert(o *outcome, ch *gt.Changes) {
 // its expression stopped holding).
 func (ts *tenantState) fireDue(id string, ch *gt.Changes) {
 	if a := ts.Risk.Alerts[id]; a != nil && a.State == gt.AlertPending {
-		ts.fire(ts.openAlert(a.Rule, a.Subject), ch)
+		ts.fire(ts.openFor(a), ch)
 	}
 }
 
@@ -906,7 +949,7 @@ func (ts *tenantState) cureDue(id string, ch *gt.Changes) {
 		Subject: a.Subject, Loans: act.Loans, Severity: gt.SeverityCritical,
 		Summary: "margin call not cured by " + act.CureBy.Format(time.RFC3339) + ": " + a.Summary,
 		Created: ts.now(), State: gt.ActionOpen, Seq: x.ev.Seq}
-	ts.addAction(ts.openAlert(a.Rule, a.Subject), esc)
+	ts.addAction(ts.openFor(a), esc)
 	x.eng.putAction(ch, *esc)
 	ts.endMarginCall(act, true, ch)
 }

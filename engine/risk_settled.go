@@ -2,13 +2,15 @@ package engine
 
 import (
 	"encoding/json"
+	"strconv"
+	"strings"
 
 	gt "groundtruth"
 )
 
 // settledAlerts holds the settledAlert of each resolved alert not yet closed, by alert id.
 // A book whose alerts nobody closes gathers one per band change, so the ids the engine
-// makes (al-<12 digits>-<4 digits>) are kept as numbers in a map without pointers, which
+// makes (al-<sequence>-<serial>) are kept as numbers in a map without pointers, which
 // takes a third of the memory and which the collector does not scan; other ids (none
 // today) go to a map of their own. In JSON it is an object by id, as a map would be.
 type settledAlerts struct {
@@ -20,42 +22,50 @@ type settledAlerts struct {
 // shifted left by one, and 1 when acknowledged.
 type settledNum uint64
 
+// An alert id the engine makes is al-<sequence>-<serial>, the sequence zero-padded to 12
+// digits and the serial, counting the ids handed out while applying the event, to 4 (a
+// price crash hands out a million). Both fit one number: the sequence in the high 40
+// bits, the serial in the low 24.
 const (
-	alertIDLen    = len("al-") + 12 + len("-") + 4
-	alertIDSerial = 10000 // the ids an event hands out fit in the last four digits
+	alertSerialBits = 24
+	alertSeqMax     = 1 << 40
 )
 
-// alertNum returns the number packing an alert id the engine makes: its event's
-// sequence and its serial within the event.
+// alertNum returns the number packing an alert id the engine makes, and false for any
+// other id: one that alertIDOf would not spell back the same.
 func alertNum(id string) (uint64, bool) {
-	if len(id) != alertIDLen || id[:3] != "al-" || id[15] != '-' {
+	rest, ok := strings.CutPrefix(id, "al-")
+	if !ok {
 		return 0, false
 	}
-	var seq, n uint64
-	for i := 3; i < alertIDLen; i++ {
-		if i == 15 {
-			continue
-		}
-		c := id[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if i < 15 {
-			seq = seq*10 + uint64(c-'0')
-		} else {
-			n = n*10 + uint64(c-'0')
-		}
+	seqText, serialText, ok := strings.Cut(rest, "-")
+	if !ok {
+		return 0, false
 	}
-	return seq*alertIDSerial + n, true
+	seq, err1 := strconv.ParseUint(seqText, 10, 64)
+	serial, err2 := strconv.ParseUint(serialText, 10, 64)
+	if err1 != nil || err2 != nil || seq >= alertSeqMax || serial >= 1<<alertSerialBits {
+		return 0, false
+	}
+	num := seq<<alertSerialBits | serial
+	var buf [40]byte
+	if string(appendAlertID(buf[:0], num)) != id {
+		return 0, false // another padding, a sign
+	}
+	return num, true
+}
+
+// appendAlertID appends the id packed in num.
+func appendAlertID(b []byte, num uint64) []byte {
+	b = append(b, "al-"...)
+	b = appendPadded(b, num>>alertSerialBits, 12)
+	return appendPadded(append(b, '-'), num&(1<<alertSerialBits-1), 4)
 }
 
 // alertIDOf is the inverse of alertNum.
 func alertIDOf(num uint64) string {
-	var buf [alertIDLen]byte
-	b := append(buf[:0], "al-"...)
-	b = appendPadded(b, num/alertIDSerial, 12)
-	b = appendPadded(append(b, '-'), num%alertIDSerial, 4)
-	return string(b)
+	var buf [40]byte
+	return string(appendAlertID(buf[:0], num))
 }
 
 // get returns the status kept of a resolved alert.

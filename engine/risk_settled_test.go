@@ -14,8 +14,11 @@ import (
 func TestSettledAlertsActLikeAMap(t *testing.T) {
 	ids := []string{
 		"al-000000000001-0001", "al-000000000001-0002", "al-999999999999-9999", "al-000000000000-0000",
-		"al-1000000000000-0001", // a sequence past twelve digits
-		"al-000000000002-0001",  // given a sequence past 63 bits below
+		"al-1000000000000-0001",                                                  // a sequence past twelve digits
+		"al-000000000007-123456",                                                 // an event that handed out more than 9,999 ids
+		"al-000000000007-0123456", "al-00000000007-0001", "al-+00000000007-0001", // not as the engine spells them
+		"al-2000000000000-0001", "al-000000000007-99999999", // past the bits of the number
+		"al-000000000002-0001", // given a sequence past 63 bits below
 		"al-00000000000x-0001", "al-000000000001_0001", "ac-000000000001-0001", "al-000000000001-001", "alert-7", "",
 	}
 	statuses := []string{gt.AlertOpen, gt.AlertAcknowledged, gt.AlertClosed, "snoozed"}
@@ -71,9 +74,14 @@ func TestSettledAlertsActLikeAMap(t *testing.T) {
 	if len(s.num) == 0 || len(s.other) == 0 {
 		t.Errorf("ids kept as numbers %d, as strings %d: both kinds should be in use", len(s.num), len(s.other))
 	}
-	for _, id := range []string{"al-000000000042-0007", "al-123456789012-3456"} {
+	for _, id := range []string{"al-000000000042-0007", "al-123456789012-3456", "al-000000000042-1048575", "al-1000000000000-0001"} {
 		if n, ok := alertNum(id); !ok || alertIDOf(n) != id {
 			t.Errorf("alertIDOf(alertNum(%q)) = %q, %v", id, alertIDOf(n), ok)
+		}
+	}
+	for _, id := range []string{"al-000000000007-0123456", "al-00000000007-0001", "al-+00000000007-0001", "al-2000000000000-0001", "al-000000000007-99999999", "al-1-1"} {
+		if _, ok := alertNum(id); ok {
+			t.Errorf("alertNum(%q) took it for an engine id", id)
 		}
 	}
 	var null settledAlerts
@@ -85,8 +93,8 @@ func TestSettledAlertsActLikeAMap(t *testing.T) {
 // TestSettledIDsAreTheEngines checks that the ids the engine gives alerts are the ones
 // kept as numbers.
 func TestSettledIDsAreTheEngines(t *testing.T) {
-	x := &riskIndex{ev: &gt.Event{Seq: 123456}}
-	for range 3 {
+	x := &riskIndex{ev: &gt.Event{Seq: 123456}, ids: 9998}
+	for range 3 { // the last past 9,999
 		id := x.newID("al")
 		if n, ok := alertNum(id); !ok || alertIDOf(n) != id {
 			t.Errorf("engine id %q is not kept as a number", id)

@@ -191,6 +191,7 @@ type riskIndex struct {
 	collRel     map[string][]string        // collateral -> release ids
 	pledges     map[string]map[string]bool // pledge identifier -> collateral ids
 	open        map[string]*openAlert      // rule|subject -> its alert not yet resolved, for subjects other than loans
+	stray       map[string]*openAlert      // alert id -> the entry of an alert not in the index (openFor)
 	outs        []outcome                  // the buffers of the rule runs, reused
 	outLoans    []rules.Loan
 	rules       *ruleSet
@@ -477,15 +478,17 @@ func (ts *tenantState) idx() *riskIndex {
 	for _, id := range sortedKeys(ts.Releases) {
 		ts.indexRelease(nil, ts.Releases[id])
 	}
+	byAlert := make(map[string]*openAlert, len(ts.Risk.Alerts))
 	for _, id := range sortedKeys(ts.Risk.Alerts) {
-		ts.attachOpen(&openAlert{a: ts.Risk.Alerts[id]})
+		oa := &openAlert{a: ts.Risk.Alerts[id]}
+		ts.attachOpen(oa)
+		byAlert[id] = oa
 	}
 	for _, id := range sortedKeys(ts.Risk.Actions) {
 		// The actions of alerts not yet resolved, and requests for inspection of
 		// settled alerts, which have none.
 		act := ts.Risk.Actions[id]
-		if a := ts.Risk.Alerts[act.AlertID]; a != nil {
-			oa := ts.openAlert(a.Rule, a.Subject)
+		if oa := byAlert[act.AlertID]; oa != nil {
 			oa.actions = append(oa.actions, act)
 		}
 	}
