@@ -859,3 +859,39 @@ func TestSnapshotFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestAnySignalRuleHoldsWhileOneSignalDoes checks that a rule over any signal is judged by
+// all of its subject's active signals: one of them ending while another still holds the
+// rule keeps the alert, and the last ending resolves it.
+func TestAnySignalRuleHoldsWhileOneSignalDoes(t *testing.T) {
+	r := copperRig(t)
+	r.do(gt.EventRulePut, "bank-a", gt.Rule{Name: "any_signal", Expr: `signal.active`, Severity: gt.SeverityInfo})
+	state := func() string {
+		t.Helper()
+		got := r.alerts("any_signal", "device:cell-a")
+		if len(got) != 1 {
+			t.Fatalf("alerts of any_signal for cell-a: %+v, want one", got)
+		}
+		return got[0].State
+	}
+	r.now = r.now.Add(time.Minute)
+	r.send(r.status("cell-a", gt.StateTamper))
+	r.now = r.now.Add(time.Minute)
+	r.send(r.status("cell-a", gt.StateOffline))
+	if !r.active("device_offline", "device:cell-a") || state() != gt.AlertFiring {
+		t.Fatalf("after tamper and offline: offline %v, alert %s", r.active("device_offline", "device:cell-a"), state())
+	}
+	r.now = r.now.Add(time.Minute)
+	r.send(r.cellPacks(1_000_000, false)[0]) // reporting again: device_offline ends, tamper holds
+	if r.active("device_offline", "device:cell-a") || !r.active(gt.StateTamper, "device:cell-a") {
+		t.Fatal("readings should end device_offline and leave tamper")
+	}
+	if s := state(); s != gt.AlertFiring {
+		t.Errorf("alert %s while tamper is active, want firing", s)
+	}
+	r.now = r.now.Add(time.Minute)
+	r.send(r.status("cell-a", gt.StateOnline))
+	if s := state(); s != gt.AlertResolved {
+		t.Errorf("alert %s after every signal ended, want resolved", s)
+	}
+}

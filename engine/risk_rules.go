@@ -314,17 +314,47 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 	rs := ts.ruleSet()
 	now := ts.now()
 	r := &ruleRun{ts: ts, now: now, outs: x.outs[:0], loans: x.outLoans[:0]}
+	anySignal := rs.scope[rules.ScopeSignal] // the rules over signals that name none
+	var changed []string                     // subjects of the signals that changed, for them
+	firstChanged := map[string]*gt.Signal{}
 	for _, key := range sorted(x.dirtySignals) {
 		s := ts.Risk.Signals[key]
 		x.eng.putSignal(ch, *s)
+		if len(anySignal) > 0 && firstChanged[s.Subject] == nil {
+			firstChanged[s.Subject] = s
+			changed = append(changed, s.Subject)
+		}
+		if len(rs.bySignal[s.Name]) == 0 {
+			continue
+		}
 		vars, loans := ts.subjectVars(s.Subject)
-		vars.Signal = &rules.Signal{Name: s.Name, Subject: s.Subject, Detail: s.Detail, Active: s.Active, Value: s.Value, Since: s.Since}
+		vars.Signal = signalVar(s)
 		ev := evidenceOf{kind: evSignal, signal: s}
 		for _, c := range rs.bySignal[s.Name] {
 			r.consider(c, "", s.Subject, nil, &vars, loans, ev)
 		}
-		for _, c := range rs.scope[rules.ScopeSignal] {
-			r.consider(c, "", s.Subject, nil, &vars, loans, ev)
+	}
+	if len(changed) > 0 {
+		// A rule over any signal is judged once per subject, by the subject's active
+		// signals, as runTimedRules does: a signal ending while another holds the rule
+		// does not resolve its alert.
+		active := map[string][]*gt.Signal{}
+		for _, s := range ts.Risk.Signals {
+			if s.Active && firstChanged[s.Subject] != nil {
+				active[s.Subject] = append(active[s.Subject], s)
+			}
+		}
+		sort.Strings(changed)
+		for _, subject := range changed {
+			list := active[subject]
+			slices.SortFunc(list, func(a, b *gt.Signal) int { return strings.Compare(a.Name, b.Name) })
+			vars, loans := ts.subjectVars(subject)
+			for _, c := range anySignal {
+				s := ts.pickSignal(c, vars, list, firstChanged[subject])
+				v := vars
+				v.Signal = signalVar(s)
+				r.consider(c, "", subject, nil, &v, loans, evidenceOf{kind: evSignal, signal: s})
+			}
 		}
 	}
 	if cs := rs.scope[rules.ScopeLoan]; len(cs) > 0 {
@@ -546,26 +576,11 @@ func (ts *tenantState) runTimedRules(timed []*rules.Compiled, r *ruleRun) {
 				// signals (the first by name gives the variables and the evidence).
 				subject = id
 				vars, loans = ts.subjectVars(subject)
-				var pick *gt.Signal
-				for _, s := range bySubject[subject] {
-					if c.SignalName() != "" && c.SignalName() != s.Name {
-						continue
-					}
-					v := vars
-					v.Now, v.Signal = ts.now(), &rules.Signal{Name: s.Name, Subject: s.Subject, Detail: s.Detail, Active: s.Active, Value: s.Value, Since: s.Since}
-					if pick == nil {
-						pick = s
-					}
-					if ok, err := c.Eval(&v); err == nil && ok {
-						pick = s
-						break
-					}
-				}
-				if pick == nil {
+				s := ts.pickSignal(c, vars, bySubject[subject], nil)
+				if s == nil {
 					continue
 				}
-				s := pick
-				vars.Signal = &rules.Signal{Name: s.Name, Subject: s.Subject, Detail: s.Detail, Active: s.Active, Value: s.Value, Since: s.Since}
+				vars.Signal = signalVar(s)
 				ev = evidenceOf{kind: evSignal, signal: s}
 			default:
 				vars = rules.Vars{Portfolio: ts.portfolioVar()}
@@ -573,6 +588,35 @@ func (ts *tenantState) runTimedRules(timed []*rules.Compiled, r *ruleRun) {
 			r.consider(c, "", subject, nil, &vars, loans, ev)
 		}
 	}
+}
+
+// signalVar is a signal as rules read it.
+func signalVar(s *gt.Signal) *rules.Signal {
+	return &rules.Signal{Name: s.Name, Subject: s.Subject, Detail: s.Detail, Active: s.Active, Value: s.Value, Since: s.Since}
+}
+
+// pickSignal returns the signal by which rule c judges a subject: of signals (the
+// subject's active ones, by name; of them, those of the name c requires, if any), the
+// first for which c holds, else the first, else fallback.
+func (ts *tenantState) pickSignal(c *rules.Compiled, vars rules.Vars, signals []*gt.Signal, fallback *gt.Signal) *gt.Signal {
+	var first *gt.Signal
+	for _, s := range signals {
+		if c.SignalName() != "" && c.SignalName() != s.Name {
+			continue
+		}
+		v := vars
+		v.Now, v.Signal = ts.now(), signalVar(s)
+		if ok, err := c.Eval(&v); err == nil && ok {
+			return s
+		}
+		if first == nil {
+			first = s
+		}
+	}
+	if first == nil {
+		return fallback
+	}
+	return first
 }
 
 // subjectVars returns the CEL variables describing a subject and the loans it concerns.
