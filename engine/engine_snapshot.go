@@ -89,6 +89,10 @@ func Restore(data []byte) (*Engine, error) {
 		if ts.Tenant.ID != tid {
 			return nil, fmt.Errorf("decode snapshot: tenant %q holds the record of %q", tid, ts.Tenant.ID)
 		}
+		ts.Risk.setTenant(tid)
+		if ts.Webhook != nil {
+			ts.Webhook.TenantID = tid
+		}
 		for _, err := range []error{
 			wellFormed("key", ts.Keys, func(v *gt.APIKey) string { return v.ID }),
 			wellFormed("party", ts.Parties, func(v *gt.Party) string { return v.ID }),
@@ -117,6 +121,48 @@ func Restore(data []byte) (*Engine, error) {
 		}
 	}
 	return e, nil
+}
+
+// setTenant fills in the tenant id that the JSON form of the engine's risk records leaves
+// out: the rows the engine puts of a restored alert, action, signal, valuation or loan
+// metric are copies of them, and the store files each row under its tenant.
+func (r *riskState) setTenant(tenant string) {
+	for _, v := range r.Values {
+		if v != nil {
+			v.TenantID = tenant
+		}
+	}
+	for _, v := range r.Loans {
+		if v != nil {
+			v.TenantID = tenant
+		}
+	}
+	for _, v := range r.Signals {
+		if v != nil {
+			v.TenantID = tenant
+		}
+	}
+	for _, v := range r.Alerts {
+		v.TenantID = tenant // fill dropped the null ones
+	}
+	for _, v := range r.Actions {
+		v.TenantID = tenant
+	}
+	for _, v := range r.Inspections {
+		if v != nil {
+			v.TenantID = tenant
+		}
+	}
+	for _, v := range r.Points {
+		if v != nil {
+			v.TenantID = tenant
+		}
+	}
+	for _, vs := range r.Rules {
+		for i := range vs {
+			vs[i].TenantID = tenant
+		}
+	}
 }
 
 // restoreTelemetry fills in what the JSON form leaves out (tenant ids) and the maps

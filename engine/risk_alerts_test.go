@@ -758,8 +758,9 @@ func TestTwoSignalsOfOneSubjectOpenOneAlert(t *testing.T) {
 
 // TestStrayAlertOfAnOlderEngine restores a snapshot in which an older engine left two
 // alerts of one rule and subject open (see TestTwoSignalsOfOneSubjectOpenOneAlert), each
-// pending with its timer: both fire and the earlier escalates its margin call, and a
-// resolution ends the later one, which the index holds.
+// pending with its timer: both fire and escalate their margin calls, the resolution of
+// the one the index holds resolves both, and an engine restored from a snapshot taken
+// while both were open does the same.
 func TestStrayAlertOfAnOlderEngine(t *testing.T) {
 	r := copperRig(t)
 	r.do(gt.EventRulePut, "bank-a", gt.Rule{Name: "any_signal", Expr: `signal.active`, For: gt.Duration(10 * time.Minute),
@@ -807,14 +808,39 @@ func TestStrayAlertOfAnOlderEngine(t *testing.T) {
 	if !escalated[stray] || !escalated[first] {
 		t.Errorf("escalations of %v, want both alerts'", escalated)
 	}
+	// A second engine restored now, with both alerts open, must go on as this one.
+	both, err := r.e.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	twin, err := engine.Restore(both)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r.now = r.now.Add(time.Minute)
 	r.send(r.status("cell-a", gt.StateOnline))
-	states = map[string]string{}
-	for _, a := range r.e.Alerts("bank-a") {
-		states[a.ID] = a.State
+	live := r.e
+	last := r.log[len(r.log)-1]
+	var ch gt.Changes
+	if err := twin.Apply(&last, &ch); err != nil {
+		t.Fatal(err)
 	}
-	if _, held := states[first]; held || states[stray] != gt.AlertFiring {
-		t.Errorf("after the tamper ended the engine holds %v, want only %s", states, stray)
+	for _, a := range live.Alerts("bank-a") {
+		if a.ID == stray || a.ID == first {
+			t.Errorf("alert %s still %s after the tamper ended", a.ID, a.State)
+		}
+	}
+	stored := map[string]string{}
+	for _, a := range r.alerts("any_signal", "device:cell-a") {
+		stored[a.ID] = a.State
+	}
+	if len(stored) != 2 || stored[stray] != gt.AlertResolved || stored[first] != gt.AlertResolved {
+		t.Errorf("the store's alerts of any_signal for cell-a: %v, want %s and %s resolved", stored, stray, first)
+	}
+	ls, _ := live.Snapshot()
+	ts, _ := twin.Snapshot()
+	if string(ls) != string(ts) {
+		t.Error("the engine restored with both alerts open went on otherwise than the live one")
 	}
 }
 
@@ -861,11 +887,13 @@ func TestSnapshotFormats(t *testing.T) {
 }
 
 // TestAnySignalRuleHoldsWhileOneSignalDoes checks that a rule over any signal is judged by
-// all of its subject's active signals: one of them ending while another still holds the
-// rule keeps the alert, and the last ending resolves it.
+// its subject's active signals and those that just ended: one of them ending while
+// another still holds the rule keeps the alert, the last ending resolves it, and a rule
+// about an ending sees it while another signal is active.
 func TestAnySignalRuleHoldsWhileOneSignalDoes(t *testing.T) {
 	r := copperRig(t)
 	r.do(gt.EventRulePut, "bank-a", gt.Rule{Name: "any_signal", Expr: `signal.active`, Severity: gt.SeverityInfo})
+	r.do(gt.EventRulePut, "bank-a", gt.Rule{Name: "ended", Expr: `!signal.active`, Severity: gt.SeverityInfo})
 	state := func() string {
 		t.Helper()
 		got := r.alerts("any_signal", "device:cell-a")
@@ -889,9 +917,66 @@ func TestAnySignalRuleHoldsWhileOneSignalDoes(t *testing.T) {
 	if s := state(); s != gt.AlertFiring {
 		t.Errorf("alert %s while tamper is active, want firing", s)
 	}
+	if got := r.alerts("ended", "device:cell-a"); len(got) != 1 || got[0].State != gt.AlertFiring {
+		t.Errorf("alerts of a rule on a signal ending, after device_offline ended: %+v, want one firing", got)
+	}
 	r.now = r.now.Add(time.Minute)
 	r.send(r.status("cell-a", gt.StateOnline))
 	if s := state(); s != gt.AlertResolved {
 		t.Errorf("alert %s after every signal ended, want resolved", s)
+	}
+}
+
+// TestRestoredRowsKeepTheirTenant checks that the rows an engine restored from a snapshot
+// puts of the records it restored (alerts, actions, signals, valuations, loan metrics and
+// points, whose JSON form leaves the tenant out) name their tenant: the store files each
+// row under it.
+func TestRestoredRowsKeepTheirTenant(t *testing.T) {
+	r := copperRig(t)
+	r.do(gt.EventRulePut, "bank-a", gt.Rule{Name: "tampered", Expr: `signal.active && signal.name == "tamper"`,
+		Action: gt.ActionMarginCall, Severity: gt.SeverityCritical})
+	r.now = r.now.Add(time.Minute)
+	r.send(r.status("cell-a", gt.StateTamper))
+	if len(r.e.Alerts("bank-a")) == 0 || len(r.e.Actions("bank-a")) == 0 {
+		t.Fatal("no alert and action open to restore")
+	}
+	snap, err := r.e.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.e, err = engine.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	r.now = r.now.Add(time.Minute)
+	chs := []*gt.Changes{r.send(r.status("cell-a", gt.StateOnline)), r.price("copper", 600_000), r.wait(time.Hour)}
+	rows := 0
+	check := func(kind, id, tenant string) {
+		rows++
+		if tenant != "bank-a" {
+			t.Errorf("%s row %s of the restored engine names tenant %q", kind, id, tenant)
+		}
+	}
+	for _, ch := range chs {
+		for _, v := range ch.Alerts {
+			check("alert", v.ID, v.TenantID)
+		}
+		for _, v := range ch.Actions {
+			check("action", v.ID, v.TenantID)
+		}
+		for _, v := range ch.Signals {
+			check("signal", v.Name+"|"+v.Subject, v.TenantID)
+		}
+		for _, v := range ch.Valuations {
+			check("valuation", v.CollateralID, v.TenantID)
+		}
+		for _, v := range ch.LoanRisks {
+			check("loan metrics", v.LoanID, v.TenantID)
+		}
+		for _, v := range ch.LoanPoints {
+			check("loan point", v.LoanID, v.TenantID)
+		}
+	}
+	if rows < 6 {
+		t.Errorf("only %d rows after the restore", rows)
 	}
 }

@@ -139,6 +139,11 @@ type outcome struct {
 type openAlert struct {
 	a       *gt.Alert
 	actions []*gt.Action
+	// twins are alerts of the same rule and subject that an engine before runRules kept
+	// one outcome per rule and subject could leave open beside this one (two signals of a
+	// device changing in one event opened two): they are resolved with it. Each has an
+	// entry in riskIndex.stray, for its timers.
+	twins []*openAlert
 }
 
 // openOf returns the loan's alert of rule name not yet resolved, nil when none.
@@ -163,47 +168,38 @@ func (ts *tenantState) openAlert(name, subject string) *openAlert {
 	return x.open[name+"|"+subject]
 }
 
-// attachOpen indexes an alert that opens (or is restored open).
+// attachOpen indexes an alert that opens (or is restored open, in the order of ids). An
+// alert of the same rule and subject already indexed, which only a restored snapshot of
+// an older engine holds, becomes its twin.
 func (ts *tenantState) attachOpen(oa *openAlert) {
 	x := ts.idx()
+	var prev *openAlert
 	if id, ok := strings.CutPrefix(oa.a.Subject, "loan:"); ok {
 		r := x.loan(ts, id)
-		for i, o := range r.open {
-			if o.a.Rule == oa.a.Rule {
-				r.open[i] = oa // see openFor
-				return
-			}
+		i := slices.IndexFunc(r.open, func(o *openAlert) bool { return o.a.Rule == oa.a.Rule })
+		if i < 0 {
+			r.open = append(r.open, oa)
+			return
 		}
-		r.open = append(r.open, oa)
-		return
+		prev, r.open[i] = r.open[i], oa
+	} else {
+		key := oa.a.Rule + "|" + oa.a.Subject
+		prev, x.open[key] = x.open[key], oa
+		if prev == nil {
+			return
+		}
 	}
-	x.open[oa.a.Rule+"|"+oa.a.Subject] = oa
+	oa.twins, prev.twins = append(prev.twins, prev), nil
+	x.stray[prev.a.ID] = prev
 }
 
-// openFor returns the index entry of the alert a, which is not resolved. An engine
-// before runRules kept one outcome per rule and subject could open a second alert of the
-// same rule and subject, and then indexed only the later one: the earlier is given an
-// entry of its own, outside the index, so that its timers still fire and escalate it.
+// openFor returns the entry of the alert a, which is not resolved: in the index, or in
+// riskIndex.stray for the twin of an alert in the index.
 func (ts *tenantState) openFor(a *gt.Alert) *openAlert {
 	if oa := ts.openAlert(a.Rule, a.Subject); oa != nil && oa.a == a {
 		return oa
 	}
-	x := ts.idx()
-	if x.stray == nil {
-		x.stray = map[string]*openAlert{}
-	}
-	oa := x.stray[a.ID]
-	if oa == nil {
-		oa = &openAlert{a: a}
-		for _, act := range ts.Risk.Actions {
-			if act.AlertID == a.ID {
-				oa.actions = append(oa.actions, act)
-			}
-		}
-		slices.SortFunc(oa.actions, func(p, q *gt.Action) int { return strings.Compare(p.ID, q.ID) })
-		x.stray[a.ID] = oa
-	}
-	return oa
+	return ts.idx().stray[a.ID]
 }
 
 // detachOpen removes a resolved alert from the index.
@@ -316,13 +312,18 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 	r := &ruleRun{ts: ts, now: now, outs: x.outs[:0], loans: x.outLoans[:0]}
 	anySignal := rs.scope[rules.ScopeSignal] // the rules over signals that name none
 	var changed []string                     // subjects of the signals that changed, for them
-	firstChanged := map[string]*gt.Signal{}
+	judged := map[string][]*gt.Signal{}      // the signals each is judged by
 	for _, key := range sorted(x.dirtySignals) {
 		s := ts.Risk.Signals[key]
 		x.eng.putSignal(ch, *s)
-		if len(anySignal) > 0 && firstChanged[s.Subject] == nil {
-			firstChanged[s.Subject] = s
-			changed = append(changed, s.Subject)
+		if len(anySignal) > 0 {
+			if judged[s.Subject] == nil {
+				changed = append(changed, s.Subject)
+				judged[s.Subject] = []*gt.Signal{}
+			}
+			if !s.Active { // the active ones are added below
+				judged[s.Subject] = append(judged[s.Subject], s)
+			}
 		}
 		if len(rs.bySignal[s.Name]) == 0 {
 			continue
@@ -336,21 +337,24 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 	}
 	if len(changed) > 0 {
 		// A rule over any signal is judged once per subject, by the subject's active
-		// signals, as runTimedRules does: a signal ending while another holds the rule
-		// does not resolve its alert.
-		active := map[string][]*gt.Signal{}
+		// signals and those that just ended: it holds when it holds for one of them. A
+		// signal ending while another holds the rule does not resolve its alert, and a
+		// rule about an ending (!signal.active) sees it.
 		for _, s := range ts.Risk.Signals {
-			if s.Active && firstChanged[s.Subject] != nil {
-				active[s.Subject] = append(active[s.Subject], s)
+			if list, ok := judged[s.Subject]; ok && s.Active {
+				judged[s.Subject] = append(list, s)
 			}
 		}
 		sort.Strings(changed)
 		for _, subject := range changed {
-			list := active[subject]
+			list := judged[subject]
 			slices.SortFunc(list, func(a, b *gt.Signal) int { return strings.Compare(a.Name, b.Name) })
 			vars, loans := ts.subjectVars(subject)
 			for _, c := range anySignal {
-				s := ts.pickSignal(c, vars, list, firstChanged[subject])
+				s := ts.pickSignal(c, vars, list)
+				if s == nil {
+					continue
+				}
 				v := vars
 				v.Signal = signalVar(s)
 				r.consider(c, "", subject, nil, &v, loans, evidenceOf{kind: evSignal, signal: s})
@@ -576,7 +580,7 @@ func (ts *tenantState) runTimedRules(timed []*rules.Compiled, r *ruleRun) {
 				// signals (the first by name gives the variables and the evidence).
 				subject = id
 				vars, loans = ts.subjectVars(subject)
-				s := ts.pickSignal(c, vars, bySubject[subject], nil)
+				s := ts.pickSignal(c, vars, bySubject[subject])
 				if s == nil {
 					continue
 				}
@@ -596,9 +600,9 @@ func signalVar(s *gt.Signal) *rules.Signal {
 }
 
 // pickSignal returns the signal by which rule c judges a subject: of signals (the
-// subject's active ones, by name; of them, those of the name c requires, if any), the
-// first for which c holds, else the first, else fallback.
-func (ts *tenantState) pickSignal(c *rules.Compiled, vars rules.Vars, signals []*gt.Signal, fallback *gt.Signal) *gt.Signal {
+// subject's, by name; of them, those of the name c requires, if any), the first for which
+// c holds, else the first, else nil.
+func (ts *tenantState) pickSignal(c *rules.Compiled, vars rules.Vars, signals []*gt.Signal) *gt.Signal {
 	var first *gt.Signal
 	for _, s := range signals {
 		if c.SignalName() != "" && c.SignalName() != s.Name {
@@ -612,9 +616,6 @@ func (ts *tenantState) pickSignal(c *rules.Compiled, vars rules.Vars, signals []
 		if first == nil {
 			first = s
 		}
-	}
-	if first == nil {
-		return fallback
 	}
 	return first
 }
@@ -845,7 +846,9 @@ func (ts *tenantState) startAlert(o *outcome, ch *gt.Changes) {
 // its expression stopped holding).
 func (ts *tenantState) fireDue(id string, ch *gt.Changes) {
 	if a := ts.Risk.Alerts[id]; a != nil && a.State == gt.AlertPending {
-		ts.fire(ts.openFor(a), ch)
+		if oa := ts.openFor(a); oa != nil {
+			ts.fire(oa, ch)
+		}
 	}
 }
 
@@ -929,10 +932,20 @@ func collateralSite(c *gt.Collateral) string {
 // resolveAlert ends an alert whose expression stopped holding. A margin call it raised
 // is cured when the deadline has not passed.
 func (ts *tenantState) resolveAlert(oa *openAlert, ch *gt.Changes) {
+	ts.detachOpen(oa)
+	for _, tw := range oa.twins {
+		delete(ts.idx().stray, tw.a.ID)
+		ts.endAlert(tw, ch)
+	}
+	ts.endAlert(oa, ch)
+}
+
+// endAlert resolves an alert taken out of the index, cures its open margin calls and
+// settles it.
+func (ts *tenantState) endAlert(oa *openAlert, ch *gt.Changes) {
 	a := oa.a
 	x := ts.idx()
 	now := ts.now()
-	ts.detachOpen(oa)
 	if a.State == gt.AlertPending { // a firing alert's timer is spent
 		ts.clearTimer("fire|" + a.ID)
 	}
@@ -986,6 +999,10 @@ func (ts *tenantState) cureDue(id string, ch *gt.Changes) {
 	if a == nil || a.State != gt.AlertFiring {
 		return
 	}
+	oa := ts.openFor(a)
+	if oa == nil {
+		return
+	}
 	x := ts.idx()
 	act.State, act.Seq = gt.ActionEscalated, x.ev.Seq
 	x.eng.putAction(ch, *act)
@@ -993,7 +1010,7 @@ func (ts *tenantState) cureDue(id string, ch *gt.Changes) {
 		Subject: a.Subject, Loans: act.Loans, Severity: gt.SeverityCritical,
 		Summary: "margin call not cured by " + act.CureBy.Format(time.RFC3339) + ": " + a.Summary,
 		Created: ts.now(), State: gt.ActionOpen, Seq: x.ev.Seq}
-	ts.addAction(ts.openFor(a), esc)
+	ts.addAction(oa, esc)
 	x.eng.putAction(ch, *esc)
 	ts.endMarginCall(act, true, ch)
 }

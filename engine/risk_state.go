@@ -191,7 +191,7 @@ type riskIndex struct {
 	collRel     map[string][]string        // collateral -> release ids
 	pledges     map[string]map[string]bool // pledge identifier -> collateral ids
 	open        map[string]*openAlert      // rule|subject -> its alert not yet resolved, for subjects other than loans
-	stray       map[string]*openAlert      // alert id -> the entry of an alert not in the index (openFor)
+	stray       map[string]*openAlert      // alert id -> the entry of an open alert's twin (openAlert.twins)
 	outs        []outcome                  // the buffers of the rule runs, reused
 	outLoans    []rules.Loan
 	rules       *ruleSet
@@ -216,7 +216,7 @@ func newRiskIndex() *riskIndex {
 	return &riskIndex{
 		lotsOf: map[string][]*collRef{}, cropsOf: map[string]map[string]bool{}, repriced: map[string]bool{}, loans: map[string]*loanRef{}, colls: map[string]*collRef{}, fxLoans: map[string]bool{},
 		collDevices: map[string]map[string]bool{}, collRel: map[string][]string{},
-		pledges: map[string]map[string]bool{}, open: map[string]*openAlert{},
+		pledges: map[string]map[string]bool{}, open: map[string]*openAlert{}, stray: map[string]*openAlert{},
 		dirtyColl: map[string]bool{}, dirtyLoans: map[string]bool{}, dirtySignals: map[string]bool{},
 		dirtyDevices: map[string]bool{}, dirtyPrices: map[string]bool{},
 		evalColl: map[string]bool{}, evalLoans: map[string]bool{}, staticColl: map[string]bool{}, crossColl: map[string]bool{},
