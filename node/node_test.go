@@ -174,3 +174,58 @@ func TestProjectionRebuiltFromJournal(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartFromSnapshotKeepsRiskRowsOfTheirTenant restarts a node from a snapshot that
+// holds a loan's metrics, then moves the price: the restored metrics are re-measured and
+// their row must reach the store under the tenant (the store refuses a row without one,
+// which stopped the node).
+func TestRestartFromSnapshotKeepsRiskRowsOfTheirTenant(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "gt.db")
+	ctx := context.Background()
+	at := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	price := func(minor int64) gt.Records {
+		return gt.Records{Prices: []gt.PriceTick{{Commodity: "copper", At: at, Unit: "t", Price: gt.Money{Amount: minor, Currency: "USD"}}}}
+	}
+	r := start(t, dir, db, 5)
+	if _, _, err := r.n.CreateTenant(ctx, "bank-a", "Bank A"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.n.Command(ctx, gt.EventPricesRecord, "bank-a", "test", price(800_000)); err != nil {
+		t.Fatal(err)
+	}
+	recs := gt.Records{
+		Parties: []gt.Party{{ID: "b", Name: "Borrower", Roles: []gt.PartyRole{gt.PartyBorrower}}},
+		Sites: []gt.Site{{ID: "wh", Name: "Warehouse", Kind: gt.SiteWarehouse, Boundary: gt.Polygon{Type: "Polygon",
+			Coordinates: [][][2]float64{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}}}}},
+		Loans: []gt.Loan{{ID: "loan-1", BorrowerID: "b", Product: gt.ProductInventory, Principal: gt.Money{Amount: 30_000_000, Currency: "USD"},
+			StartDate: at.AddDate(0, -1, 0), MaturityDate: at.AddDate(1, 0, 0)}},
+		Collateral: []gt.Collateral{{ID: "lot-1", Kind: gt.KindInventoryLot, Allocations: []gt.Allocation{{LoanID: "loan-1", Share: 1}},
+			Inventory: &gt.InventoryLot{Commodity: "copper", Quantity: 100, Unit: "t", SiteID: "wh"}}},
+	}
+	if _, err := r.n.Command(ctx, gt.EventRecordsCreate, "bank-a", "test", recs); err != nil {
+		t.Fatal(err)
+	}
+	before, err := r.s.LoanRisk(ctx, "bank-a", "loan-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := r.n.Applied()
+	r.stop() // takes the final snapshot, holding the loan's metrics
+
+	r2 := start(t, dir, db, 5)
+	if seq, _, err := r2.s.LatestSnapshot(ctx); err != nil || seq != last {
+		t.Fatalf("snapshot at %d (%v), want one at the last event %d", seq, err, last)
+	}
+	if _, err := r2.n.Command(ctx, gt.EventPricesRecord, "bank-a", "test", price(640_000)); err != nil {
+		t.Fatalf("price move after a restart from the snapshot: %v", err)
+	}
+	after, err := r2.s.LoanRisk(ctx, "bank-a", "loan-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Seq <= before.Seq || after.CollateralValue.Amount >= before.CollateralValue.Amount {
+		t.Errorf("loan metrics after the price move: seq %d, value %d; before: seq %d, value %d",
+			after.Seq, after.CollateralValue.Amount, before.Seq, before.CollateralValue.Amount)
+	}
+}
