@@ -107,6 +107,24 @@ func sortedChanges(t *testing.T, c *gt.Changes) []byte {
 	for _, l := range c.LoanRisks {
 		tenants = append(tenants, l.TenantID)
 	}
+	for _, v := range c.LoanPoints {
+		tenants = append(tenants, v.TenantID)
+	}
+	for _, v := range c.Signals {
+		tenants = append(tenants, v.TenantID)
+	}
+	for _, v := range c.Alerts {
+		tenants = append(tenants, v.TenantID)
+	}
+	for _, v := range c.Actions {
+		tenants = append(tenants, v.TenantID)
+	}
+	for _, v := range c.Inspections {
+		tenants = append(tenants, v.TenantID)
+	}
+	for _, v := range c.Health {
+		tenants = append(tenants, v.TenantID)
+	}
 	data, err := json.Marshal(struct {
 		C       *gt.Changes
 		Tenants []string
