@@ -329,7 +329,7 @@ func TestSnapshotPlusTailEqualsFullReplay(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Restore: %v", err)
 		}
-		replay(t, restored, f.log[cut:])
+		applyTail(t, restored, f.log, cut)
 		got, err := restored.Snapshot()
 		if err != nil {
 			t.Fatal(err)

@@ -472,26 +472,32 @@ func TestRiskSnapshotPlusTailEqualsFullReplay(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Restore: %v", err)
 		}
-		// Each event of the tail changes the same rows, tenants included, as in the
-		// engine that applied the whole history.
-		full := engine.New()
-		replay(t, full, r.log[:cut])
-		for i := cut; i < n; i++ {
-			var a, b gt.Changes
-			errA, errB := restored.Apply(&r.log[i], &a), full.Apply(&r.log[i], &b)
-			if (errA == nil) != (errB == nil) {
-				t.Fatalf("event %d after a restore at %d: %v, in the whole history: %v", r.log[i].Seq, cut, errA, errB)
-			}
-			if ga, gb := sortedChanges(t, &a), sortedChanges(t, &b); !bytes.Equal(ga, gb) {
-				t.Fatalf("event %d after a restore at %d changes other rows than in the whole history: %s", r.log[i].Seq, cut, firstDiff(ga, gb))
-			}
-		}
+		applyTail(t, restored, r.log, cut)
 		got, err := restored.Snapshot()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got, want) {
 			t.Errorf("snapshot at event %d of %d + tail differs from the live engine (%d vs %d bytes)", cut, n, len(got), len(want))
+		}
+	}
+}
+
+// applyTail applies log[cut:] to restored, an engine restored from a snapshot taken after
+// log[:cut], and checks that each event changes the same rows, tenants included, as in an
+// engine that applied the whole log.
+func applyTail(t *testing.T, restored *engine.Engine, log []gt.Event, cut int) {
+	t.Helper()
+	full := engine.New()
+	replay(t, full, log[:cut])
+	for i := cut; i < len(log); i++ {
+		var a, b gt.Changes
+		errA, errB := restored.Apply(&log[i], &a), full.Apply(&log[i], &b)
+		if (errA == nil) != (errB == nil) {
+			t.Fatalf("event %d after a restore at %d: %v, in the whole history: %v", log[i].Seq, cut, errA, errB)
+		}
+		if ga, gb := sortedChanges(t, &a), sortedChanges(t, &b); !bytes.Equal(ga, gb) {
+			t.Fatalf("event %d after a restore at %d changes other rows than in the whole history: %s", log[i].Seq, cut, firstDiff(ga, gb))
 		}
 	}
 }
