@@ -340,9 +340,11 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 		// signals and those that just ended: it holds when it holds for one of them. A
 		// signal ending while another holds the rule does not resolve its alert, and a
 		// rule about an ending (!signal.active) sees it.
-		for _, s := range ts.Risk.Signals {
-			if list, ok := judged[s.Subject]; ok && s.Active {
-				judged[s.Subject] = append(list, s)
+		for _, subject := range changed {
+			for _, s := range x.signalsOf[subject] {
+				if s.Active {
+					judged[subject] = append(judged[subject], s)
+				}
 			}
 		}
 		sort.Strings(changed)

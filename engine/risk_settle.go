@@ -294,6 +294,7 @@ func (e *Engine) runTimers(ts *tenantState, ch *gt.Changes) {
 // setSignal records a detector's finding. Only a change of Active makes a new row; the
 // evidence and detail are those of the change.
 func (ts *tenantState) setSignal(name, subject string, active bool, value float64, detail string, ev gt.Evidence) {
+	x := ts.idx() // built before a signal is added: it indexes the signals it finds
 	s := ts.signal(name, subject)
 	if s == nil {
 		if !active {
@@ -301,11 +302,11 @@ func (ts *tenantState) setSignal(name, subject string, active bool, value float6
 		}
 		s = &gt.Signal{TenantID: ts.Tenant.ID, Name: name, Subject: subject}
 		ts.Risk.Signals[name+"|"+subject] = s
+		x.signalsOf[subject] = append(x.signalsOf[subject], s)
 	} else if s.Active == active {
 		return
 	}
 	key := name + "|" + subject
-	x := ts.idx()
 	s.Active, s.Since, s.Value, s.Detail, s.Seq = active, ts.now(), value, detail, x.ev.Seq
 	if ev.Events == nil {
 		ev.Events = []uint64{x.ev.Seq}

@@ -192,6 +192,7 @@ type riskIndex struct {
 	pledges     map[string]map[string]bool // pledge identifier -> collateral ids
 	open        map[string]*openAlert      // rule|subject -> its alert not yet resolved, for subjects other than loans
 	stray       map[string]*openAlert      // alert id -> the entry of an open alert's twin (openAlert.twins)
+	signalsOf   map[string][]*gt.Signal    // subject -> its signals, active or not
 	outs        []outcome                  // the buffers of the rule runs, reused
 	outLoans    []rules.Loan
 	rules       *ruleSet
@@ -216,7 +217,7 @@ func newRiskIndex() *riskIndex {
 	return &riskIndex{
 		lotsOf: map[string][]*collRef{}, cropsOf: map[string]map[string]bool{}, repriced: map[string]bool{}, loans: map[string]*loanRef{}, colls: map[string]*collRef{}, fxLoans: map[string]bool{},
 		collDevices: map[string]map[string]bool{}, collRel: map[string][]string{},
-		pledges: map[string]map[string]bool{}, open: map[string]*openAlert{}, stray: map[string]*openAlert{},
+		pledges: map[string]map[string]bool{}, open: map[string]*openAlert{}, stray: map[string]*openAlert{}, signalsOf: map[string][]*gt.Signal{},
 		dirtyColl: map[string]bool{}, dirtyLoans: map[string]bool{}, dirtySignals: map[string]bool{},
 		dirtyDevices: map[string]bool{}, dirtyPrices: map[string]bool{},
 		evalColl: map[string]bool{}, evalLoans: map[string]bool{}, staticColl: map[string]bool{}, crossColl: map[string]bool{},
@@ -477,6 +478,10 @@ func (ts *tenantState) idx() *riskIndex {
 	}
 	for _, id := range sortedKeys(ts.Releases) {
 		ts.indexRelease(nil, ts.Releases[id])
+	}
+	for _, k := range sortedKeys(ts.Risk.Signals) {
+		s := ts.Risk.Signals[k]
+		ts.index.signalsOf[s.Subject] = append(ts.index.signalsOf[s.Subject], s)
 	}
 	byAlert := make(map[string]*openAlert, len(ts.Risk.Alerts))
 	for _, id := range sortedKeys(ts.Risk.Alerts) {
