@@ -314,6 +314,7 @@ func FuzzRestore(f *testing.F) {
 		`{"format":3,"tenants":{"t":{"tenant":{"id":"t","name":"T"},"risk":{"lots":{"l":null}}}}}`,
 		`{"format":3,"tenants":{"t":{"tenant":{"id":"t","name":"T"},"risk":{"alerts":{"a":null}}}}}`,
 		`{"format":3,"tenants":{"t":{"tenant":{"id":"t","name":"T"},"risk":{"actions":{"x":null}}}}}`,
+		`{"format":4,"tenants":{"t":{"tenant":{"id":"t","name":"T"},"risk":{"signals":{"s":null}}}}}`,
 	} {
 		f.Add([]byte(s))
 	}

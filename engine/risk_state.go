@@ -65,6 +65,7 @@ func (r *riskState) fill() {
 	dropNil(r.Lots)
 	dropNil(r.Alerts)
 	dropNil(r.Actions)
+	dropNil(r.Signals)
 	for id, ls := range r.Lots {
 		if *ls == (lotState{}) {
 			delete(r.Lots, id) // an older snapshot kept every lot's
