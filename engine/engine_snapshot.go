@@ -127,40 +127,25 @@ func Restore(data []byte) (*Engine, error) {
 // out: the rows the engine puts of a restored alert, action, signal, valuation or loan
 // metric are copies of them, and the store files each row under its tenant.
 func (r *riskState) setTenant(tenant string) {
-	for _, v := range r.Values {
-		if v != nil {
-			v.TenantID = tenant
-		}
-	}
-	for _, v := range r.Loans {
-		if v != nil {
-			v.TenantID = tenant
-		}
-	}
-	for _, v := range r.Signals {
-		if v != nil {
-			v.TenantID = tenant
-		}
-	}
-	for _, v := range r.Alerts {
-		v.TenantID = tenant // fill dropped the null ones
-	}
-	for _, v := range r.Actions {
-		v.TenantID = tenant
-	}
-	for _, v := range r.Inspections {
-		if v != nil {
-			v.TenantID = tenant
-		}
-	}
-	for _, v := range r.Points {
-		if v != nil {
-			v.TenantID = tenant
-		}
-	}
+	setTenants(r.Values, func(v *gt.Valuation) *string { return &v.TenantID }, tenant)
+	setTenants(r.Loans, func(v *gt.LoanRisk) *string { return &v.TenantID }, tenant)
+	setTenants(r.Signals, func(v *gt.Signal) *string { return &v.TenantID }, tenant)
+	setTenants(r.Alerts, func(v *gt.Alert) *string { return &v.TenantID }, tenant)
+	setTenants(r.Actions, func(v *gt.Action) *string { return &v.TenantID }, tenant)
+	setTenants(r.Inspections, func(v *gt.Inspection) *string { return &v.TenantID }, tenant)
+	setTenants(r.Points, func(v *gt.LoanPoint) *string { return &v.TenantID }, tenant)
 	for _, vs := range r.Rules {
 		for i := range vs {
 			vs[i].TenantID = tenant
+		}
+	}
+}
+
+// setTenants sets the tenant field of each record of m (null entries left alone).
+func setTenants[V any](m map[string]*V, field func(*V) *string, tenant string) {
+	for _, v := range m {
+		if v != nil {
+			*field(v) = tenant
 		}
 	}
 }

@@ -623,11 +623,7 @@ func TestResolvedAlertsAreSettled(t *testing.T) {
 	}
 
 	// A snapshot of an engine that kept resolved alerts whole: they are settled on restore.
-	var doc map[string]any
-	if err := json.Unmarshal(snap, &doc); err != nil {
-		t.Fatal(err)
-	}
-	risk := doc["tenants"].(map[string]any)["bank-a"].(map[string]any)["risk"].(map[string]any)
+	doc, risk := snapshotDoc(t, snap, "bank-a")
 	whole, _ := json.Marshal(stored)
 	var wholeDoc any
 	json.Unmarshal(whole, &wholeDoc)
@@ -647,6 +643,15 @@ func TestResolvedAlertsAreSettled(t *testing.T) {
 	if _, err := r.apply(gt.EventAlertAck, "bank-a", gt.AlertUpdate{ID: stored.ID, Alert: stored}); err != nil {
 		t.Errorf("ack of the alert settled on restore: %v", err)
 	}
+}
+
+// snapshotDoc decodes a snapshot into a document to edit, with the risk state of tenant.
+func snapshotDoc(t *testing.T, snap []byte, tenant string) (doc, risk map[string]any) {
+	t.Helper()
+	if err := json.Unmarshal(snap, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc, doc["tenants"].(map[string]any)[tenant].(map[string]any)["risk"].(map[string]any)
 }
 
 func jsonOf(t *testing.T, v any) string {
@@ -794,11 +799,7 @@ func TestStrayAlertOfAnOlderEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc map[string]any
-	if err := json.Unmarshal(snap, &doc); err != nil {
-		t.Fatal(err)
-	}
-	risk := doc["tenants"].(map[string]any)["bank-a"].(map[string]any)["risk"].(map[string]any)
+	doc, risk := snapshotDoc(t, snap, "bank-a")
 	alerts, timers := risk["alerts"].(map[string]any), risk["timers"].(map[string]any)
 	first := open[0].ID
 	stray := strings.TrimSuffix(first, "1") + "0" // an id before it, of the same event
@@ -876,14 +877,10 @@ func TestSnapshotFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc map[string]any
-	if err := json.Unmarshal(snap, &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc, risk := snapshotDoc(t, snap, "bank-a")
 	if doc["format"] != float64(4) {
 		t.Fatalf("snapshot format %v, want 4", doc["format"])
 	}
-	risk := doc["tenants"].(map[string]any)["bank-a"].(map[string]any)["risk"].(map[string]any)
 	open := map[string]any{}
 	for _, a := range r.e.Alerts("bank-a") {
 		open[a.Rule+"|"+a.Subject] = a.ID

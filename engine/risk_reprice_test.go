@@ -101,30 +101,14 @@ func sortedChanges(t *testing.T, c *gt.Changes) []byte {
 	})
 	// Tenant ids are left out of the rows' JSON: keep them apart.
 	var tenants []string
-	for _, v := range c.Valuations {
-		tenants = append(tenants, v.TenantID)
-	}
-	for _, l := range c.LoanRisks {
-		tenants = append(tenants, l.TenantID)
-	}
-	for _, v := range c.LoanPoints {
-		tenants = append(tenants, v.TenantID)
-	}
-	for _, v := range c.Signals {
-		tenants = append(tenants, v.TenantID)
-	}
-	for _, v := range c.Alerts {
-		tenants = append(tenants, v.TenantID)
-	}
-	for _, v := range c.Actions {
-		tenants = append(tenants, v.TenantID)
-	}
-	for _, v := range c.Inspections {
-		tenants = append(tenants, v.TenantID)
-	}
-	for _, v := range c.Health {
-		tenants = append(tenants, v.TenantID)
-	}
+	tenants = appendTenants(tenants, c.Valuations, func(v *gt.Valuation) string { return v.TenantID })
+	tenants = appendTenants(tenants, c.LoanRisks, func(v *gt.LoanRisk) string { return v.TenantID })
+	tenants = appendTenants(tenants, c.LoanPoints, func(v *gt.LoanPoint) string { return v.TenantID })
+	tenants = appendTenants(tenants, c.Signals, func(v *gt.Signal) string { return v.TenantID })
+	tenants = appendTenants(tenants, c.Alerts, func(v *gt.Alert) string { return v.TenantID })
+	tenants = appendTenants(tenants, c.Actions, func(v *gt.Action) string { return v.TenantID })
+	tenants = appendTenants(tenants, c.Inspections, func(v *gt.Inspection) string { return v.TenantID })
+	tenants = appendTenants(tenants, c.Health, func(v *gt.DeviceHealth) string { return v.TenantID })
 	data, err := json.Marshal(struct {
 		C       *gt.Changes
 		Tenants []string
@@ -133,6 +117,14 @@ func sortedChanges(t *testing.T, c *gt.Changes) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// appendTenants appends the tenant of each row to tenants.
+func appendTenants[T any](tenants []string, rows []T, tenant func(*T) string) []string {
+	for i := range rows {
+		tenants = append(tenants, tenant(&rows[i]))
+	}
+	return tenants
 }
 
 // repricingHistory returns n random events over a portfolio built for the repricing:

@@ -317,9 +317,9 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 		s := ts.Risk.Signals[key]
 		x.eng.putSignal(ch, *s)
 		if len(anySignal) > 0 {
-			if judged[s.Subject] == nil {
+			if _, seen := judged[s.Subject]; !seen {
 				changed = append(changed, s.Subject)
-				judged[s.Subject] = []*gt.Signal{}
+				judged[s.Subject] = nil
 			}
 			if !s.Active { // the active ones are added below
 				judged[s.Subject] = append(judged[s.Subject], s)
@@ -468,9 +468,9 @@ func (ts *tenantState) runRules(ch *gt.Changes) {
 	for n, i := range order {
 		o := &outs[i]
 		if n > 0 {
-			// A rule over any signal is evaluated once per signal that changed: two of
-			// one subject give it two outcomes, of which the first, in the order the
-			// signals were evaluated, opens or resolves the subject's one alert.
+			// One outcome per rule and subject: a second would open a second alert of
+			// the same key. Every path above evaluates a rule once per subject (a rule
+			// over any signal once per subject, not per signal); this keeps it so.
 			if p := &outs[order[n-1]]; p.rule.Rule.Name == o.rule.Rule.Name && p.subject == o.subject {
 				continue
 			}
