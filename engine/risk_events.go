@@ -77,7 +77,7 @@ func (e *Engine) applyAlertUpdate(ts *tenantState, ev *gt.Event, ch *gt.Changes,
 	a.Seq = ev.Seq
 	e.putAlert(ch, *a)
 	if isSettled {
-		ts.Risk.settleStatus(a.ID, settledAlert{Seq: a.Seq, Status: a.Status})
+		ts.Risk.Settled.set(a.ID, settledAlert{Seq: a.Seq, Status: a.Status})
 	}
 	return nil
 }
@@ -90,7 +90,7 @@ func (ts *tenantState) updateSettled(u *gt.AlertUpdate, s settledAlert, ev *gt.E
 	if err != nil {
 		return err
 	}
-	ts.Risk.settleStatus(u.ID, settledAlert{Seq: ev.Seq, Status: status})
+	ts.Risk.Settled.set(u.ID, settledAlert{Seq: ev.Seq, Status: status})
 	return nil
 }
 

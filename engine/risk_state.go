@@ -99,18 +99,12 @@ type settledAlert struct {
 // each resolved alert not yet closed.
 func (r *riskState) settle(a *gt.Alert, actions []*gt.Action) {
 	delete(r.Alerts, a.ID)
-	r.settleStatus(a.ID, settledAlert{Seq: a.Seq, Status: a.Status})
+	r.Settled.set(a.ID, settledAlert{Seq: a.Seq, Status: a.Status})
 	for _, act := range actions {
 		if !pendingInspection(act) {
 			delete(r.Actions, act.ID)
 		}
 	}
-}
-
-// settleStatus records the status of a resolved alert; of a closed one, which nothing
-// can change, nothing is kept (an update naming it carries the store's copy, closed).
-func (r *riskState) settleStatus(id string, s settledAlert) {
-	r.Settled.set(id, s)
 }
 
 // dropNil deletes the nil entries of m (a snapshot written by hand may hold some).
